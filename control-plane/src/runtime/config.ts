@@ -1,0 +1,69 @@
+// Control-plane settings from flags (--api-port 8080) or environment (LANEWAY_API_PORT=8080);
+// a flag beats the environment, which beats the default.
+
+export interface ControlPlaneConfig {
+  dataDir: string;
+  apiPort: number;
+  xdsPort: number;
+  host: string;
+  configDir?: string;
+  logLevel: string;
+}
+
+interface OptionSpec {
+  key: keyof ControlPlaneConfig;
+  flag: string;
+  env: string;
+  kind: 'string' | 'port';
+  default?: string;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { key: 'dataDir', flag: '--data-dir', env: 'LANEWAY_DATA_DIR', kind: 'string', default: './data' },
+  { key: 'apiPort', flag: '--api-port', env: 'LANEWAY_API_PORT', kind: 'port', default: '8080' },
+  { key: 'xdsPort', flag: '--xds-port', env: 'LANEWAY_XDS_PORT', kind: 'port', default: '18000' },
+  { key: 'host', flag: '--host', env: 'LANEWAY_HOST', kind: 'string', default: '127.0.0.1' },
+  { key: 'configDir', flag: '--config-dir', env: 'LANEWAY_CONFIG_DIR', kind: 'string' },
+  { key: 'logLevel', flag: '--log-level', env: 'LANEWAY_LOG_LEVEL', kind: 'string', default: 'info' },
+];
+
+export const USAGE = `usage: laneway serve [options]
+${OPTIONS.map((o) => `  ${`${o.flag} VALUE`.padEnd(22)} env ${o.env.padEnd(20)}${o.default ? ` default ${o.default}` : ''}`).join('\n')}`;
+
+export class ConfigError extends Error {}
+
+function readFlags(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!OPTIONS.some((o) => o.flag === name)) throw new ConfigError(`unknown option ${name}\n${USAGE}`);
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`${name} needs a value`);
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+function parsePort(source: string, raw: string): number {
+  const port = Number(raw);
+  // Port 0 asks the OS for a free port (tests use it).
+  if (!/^\d+$/.test(raw) || port > 65535) throw new ConfigError(`${source}: "${raw}" is not a port (0-65535)`);
+  return port;
+}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlaneConfig {
+  const flags = readFlags(argv);
+  const config: Record<string, string | number | undefined> = {};
+  for (const o of OPTIONS) {
+    const fromFlag = flags.get(o.flag);
+    const fromEnv = env[o.env] || undefined;
+    const raw = fromFlag ?? fromEnv ?? o.default;
+    const source = fromFlag !== undefined ? o.flag : fromEnv !== undefined ? o.env : 'default';
+    if (raw === undefined) continue;
+    if (raw === '') throw new ConfigError(`${source}: must not be empty`);
+    config[o.key] = o.kind === 'port' ? parsePort(source, raw) : raw;
+  }
+  return config as unknown as ControlPlaneConfig;
+}

@@ -1,0 +1,38 @@
+// Maps an Envoy node (from its bootstrap's node.metadata) to what the translator builds for it.
+import type { ProxyTarget } from '../translate/proxy.js';
+
+export interface NodeInfo {
+  id: string;
+  cluster: string;
+  metadata: Record<string, unknown>;
+}
+
+function text(metadata: Record<string, unknown>, key: string): string | undefined {
+  const value = metadata[key];
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+export function proxyTargetFromNode(node: NodeInfo): ProxyTarget | { error: string } {
+  const md = node.metadata;
+  const kind = text(md, 'laneway.kind') ?? 'sidecar';
+  if (kind !== 'sidecar' && kind !== 'ingress') {
+    return { error: `node ${node.id}: metadata laneway.kind must be "sidecar" or "ingress", got "${kind}"` };
+  }
+  const portText = text(md, 'laneway.listener_port') ?? (kind === 'ingress' ? '10000' : '15001');
+  const listenerPort = Number(portText);
+  if (!/^\d+$/.test(portText) || listenerPort < 1 || listenerPort > 65535) {
+    return { error: `node ${node.id}: metadata laneway.listener_port must be a port (1-65535), got "${portText}"` };
+  }
+  const listenerAddress = text(md, 'laneway.listener_address') ?? '127.0.0.1';
+  if (kind === 'ingress') return { kind, listenerAddress, listenerPort };
+  const service = text(md, 'laneway.service') ?? (node.cluster || undefined);
+  if (!service) return { error: `node ${node.id}: a sidecar needs metadata laneway.service (or node.cluster)` };
+  return { kind, service, listenerAddress, listenerPort };
+}
+
+/** Proxies with the same target share one snapshot. */
+export function groupKey(target: ProxyTarget): string {
+  return [target.kind, target.service ?? '', target.listenerAddress, target.listenerPort].join('|');
+}

@@ -1,0 +1,22 @@
+// Runs one demo service from environment variables (used by docker-compose and Kubernetes).
+import { startDemoService } from './service.js';
+
+const env = process.env;
+const service = env.SERVICE;
+if (!service) {
+  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, CALLS, SIDECAR_URL, LANE_HEADER)');
+  process.exit(2);
+}
+const started = await startDemoService({
+  service,
+  lane: env.LANE || 'stable',
+  host: env.HOST || '127.0.0.1',
+  port: Number(env.PORT || 8080),
+  calls: (env.CALLS || '').split(',').filter(Boolean),
+  sidecarUrl: env.SIDECAR_URL,
+  propagate: [env.LANE_HEADER || 'x-lane', 'baggage'],
+});
+console.log(JSON.stringify({ msg: 'demo service listening', service, lane: env.LANE || 'stable', port: started.port }));
+const stop = () => void started.close().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,154 @@
+// Runs the demo mesh as local processes: the control plane, real Envoys (ingress + one sidecar per
+// instance) and the demo services, wired by the control plane's REST API.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDemoService, type DemoService } from '../demo/service.js';
+import { DEMO_LANES, DEMO_SERVICES, ENTRY_SERVICE, SERVICE_PORT } from '../demo/topology.js';
+import { renderBootstrap, type BootstrapKind } from './bootstrap.js';
+import { freePort, startProcess, waitFor, type Managed } from './processes.js';
+
+const HOST = '127.0.0.1';
+const MAIN = fileURLToPath(new URL('../../control-plane/src/main.ts', import.meta.url));
+
+export interface MeshOptions {
+  workDir: string;
+  /** 'fixed' gives the documented ports (npm run mesh); 'free' picks free ones (tests). */
+  ports: 'fixed' | 'free';
+  envoyBin?: string;
+  envoyLogLevel?: string;
+  laneHeader?: string;
+}
+
+export interface Instance {
+  service: string;
+  lane: string;
+  appPort: number;
+  sidecarPort: number;
+  adminPort: number;
+  app: DemoService;
+  envoy: Managed;
+}
+
+let fixedNext = 0;
+async function port(mode: MeshOptions['ports'], fixed: number): Promise<number> {
+  return mode === 'fixed' ? fixed : freePort(HOST);
+}
+
+export class LocalMesh {
+  readonly instances: Instance[] = [];
+  controlPlane!: Managed;
+  ingress!: { port: number; adminPort: number; envoy: Managed };
+  apiPort = 0;
+  xdsPort = 0;
+
+  constructor(readonly opts: MeshOptions) {
+    mkdirSync(join(opts.workDir, 'logs'), { recursive: true });
+  }
+
+  get apiUrl(): string {
+    return `http://${HOST}:${this.apiPort}`;
+  }
+
+  get ingressUrl(): string {
+    return `http://${HOST}:${this.ingress.port}`;
+  }
+
+  async startControlPlane(): Promise<void> {
+    if (!this.apiPort) {
+      this.apiPort = await port(this.opts.ports, 8080);
+      this.xdsPort = await port(this.opts.ports, 18000);
+    }
+    const args = ['--import', 'tsx', MAIN, '--api-port', String(this.apiPort), '--xds-port', String(this.xdsPort)];
+    args.push('--host', HOST, '--data-dir', join(this.opts.workDir, 'data'));
+    this.controlPlane = startProcess('control-plane', process.execPath, args, join(this.opts.workDir, 'logs/control-plane.log'));
+    await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 20000);
+  }
+
+  private async startEnvoy(kind: BootstrapKind, name: string, vars: Record<string, string | number>): Promise<Managed> {
+    const file = join(this.opts.workDir, `${name}.envoy.yaml`);
+    writeFileSync(file, renderBootstrap(kind, { ...vars, XDS_HOST: HOST, XDS_PORT: this.xdsPort, LISTENER_ADDRESS: HOST }));
+    const args = ['-c', file, '--disable-hot-restart', '--concurrency', '1', '-l', this.opts.envoyLogLevel ?? 'warn'];
+    return startProcess(name, this.opts.envoyBin ?? process.env.LANEWAY_ENVOY_BIN ?? 'envoy', args, join(this.opts.workDir, `logs/${name}.envoy.log`));
+  }
+
+  /** Starts a demo service instance and its sidecar; returns once the sidecar is live. */
+  async addInstance(service: string, lane: string): Promise<Instance> {
+    const spec = DEMO_SERVICES.find((s) => s.name === service);
+    if (!spec) throw new Error(`no demo service ${service}`);
+    const n = fixedNext++;
+    const appPort = await port(this.opts.ports, 3000 + n);
+    const sidecarPort = await port(this.opts.ports, 15000 + n);
+    const adminPort = await port(this.opts.ports, 19100 + n);
+    const name = `${service}-${lane}`;
+    const envoy = await this.startEnvoy('sidecar', name, { NODE_ID: name, SERVICE: service, LANE: lane, LISTENER_PORT: sidecarPort, ADMIN_PORT: adminPort });
+    const app = await startDemoService({
+      service, lane, host: HOST, port: appPort, calls: spec.calls,
+      sidecarUrl: `http://${HOST}:${sidecarPort}`, propagate: [this.opts.laneHeader ?? 'x-lane', 'baggage'],
+    });
+    const instance = { service, lane, appPort, sidecarPort, adminPort, app, envoy };
+    this.instances.push(instance);
+    await waitForEnvoyLive(adminPort, name);
+    return instance;
+  }
+
+  async startIngress(): Promise<void> {
+    const listenPort = await port(this.opts.ports, 10000);
+    const adminPort = await port(this.opts.ports, 19000);
+    const envoy = await this.startEnvoy('ingress', 'ingress', { NODE_ID: 'ingress', LISTENER_PORT: listenPort, ADMIN_PORT: adminPort });
+    this.ingress = { port: listenPort, adminPort, envoy };
+    await waitForEnvoyLive(adminPort, 'ingress');
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  endpointsOf(service: string, lane: string): string[] {
+    return this.instances.filter((i) => i.service === service && i.lane === lane).map((i) => `${HOST}:${i.appPort}`);
+  }
+
+  /** Defines the demo services, settings and lanes through the REST API. */
+  async applyDemoDefinitions(): Promise<void> {
+    for (const spec of DEMO_SERVICES) {
+      await this.expectOk(await this.api('PUT', `/v1/services/${spec.name}`, { protocol: 'http', port: SERVICE_PORT, endpoints: this.endpointsOf(spec.name, 'stable') }));
+    }
+    await this.expectOk(await this.api('PUT', '/v1/settings', { laneHeader: this.opts.laneHeader ?? 'x-lane', servedByHeader: 'x-lane-served-by', entryService: ENTRY_SERVICE }));
+    for (const lane of DEMO_LANES) {
+      const services = Object.fromEntries(lane.services.map((s) => [s, this.endpointsOf(s, lane.name)]));
+      await this.expectOk(await this.api('PUT', `/v1/lanes/${lane.name}`, { services, description: 'demo lane' }));
+    }
+  }
+
+  private async expectOk(res: { status: number; body: unknown }): Promise<void> {
+    if (res.status >= 300) throw new Error(`control plane answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+
+  /** Everything, in order: control plane, stable and lane instances, ingress, definitions. */
+  async startDemo(): Promise<void> {
+    await this.startControlPlane();
+    for (const spec of DEMO_SERVICES) await this.addInstance(spec.name, 'stable');
+    for (const lane of DEMO_LANES) for (const s of lane.services) await this.addInstance(s, lane.name);
+    await this.applyDemoDefinitions();
+    await this.startIngress();
+  }
+
+  async stop(): Promise<void> {
+    const envoys = [...this.instances.map((i) => i.envoy), ...(this.ingress ? [this.ingress.envoy] : [])];
+    await Promise.all([...envoys.map((e) => e.stop()), ...this.instances.map((i) => i.app.close())]);
+    if (this.controlPlane) await this.controlPlane.stop();
+  }
+}
+
+async function waitForEnvoyLive(adminPort: number, name: string): Promise<void> {
+  await waitFor(`envoy ${name} to be live`, async () => {
+    const res = await fetch(`http://${HOST}:${adminPort}/ready`);
+    return res.ok && (await res.text()).trim() === 'LIVE';
+  }, 20000);
+}
