@@ -1,0 +1,93 @@
+// The API's one error shape, {error, message, details}, for our own errors and Fastify's alike:
+// bad input is always a 4xx naming what to fix, never a 500.
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ConflictError, describeErrors, NotFoundError, ValidationError, type FieldError } from '../model/errors.js';
+
+export type ErrorCode =
+  | 'invalid_definition'
+  | 'not_found'
+  | 'conflict'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'bad_request'
+  | 'not_ready'
+  | 'internal';
+
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+  details: FieldError[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function invalidDefinition(errors: FieldError[]): ApiError {
+  return new ApiError(400, 'invalid_definition', describeErrors(errors), errors);
+}
+
+/** The request body as the model object named `name`; the body's own `name`, if any, must agree. */
+export function namedBody(body: unknown, collection: 'services' | 'lanes', name: string): Record<string, unknown> {
+  const path = `${collection}/${name}`;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidDefinition([{ path, reason: `the body must be a JSON object, got ${Array.isArray(body) ? 'a list' : JSON.stringify(body) ?? 'nothing'}` }]);
+  }
+  const given = (body as { name?: unknown }).name;
+  if (given !== undefined && given !== name) {
+    throw invalidDefinition([{ path: `${path}/name`, reason: `${JSON.stringify(given)} does not match the name in the URL "${name}"` }]);
+  }
+  return { ...body, name };
+}
+
+function fromFastify(err: FastifyError): ApiError | undefined {
+  if (err.validation) {
+    const details = err.validation.map((v) => ({ path: `${err.validationContext ?? 'body'}${v.instancePath}`, reason: v.message ?? 'is invalid' }));
+    return new ApiError(400, 'bad_request', describeErrors(details), details);
+  }
+  const field = (path: string, reason: string) => [{ path, reason }];
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError(415, 'unsupported_media_type', 'content-type must be application/json', field('headers/content-type', 'must be application/json'));
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError(413, 'payload_too_large', 'the body is larger than 1 MiB', field('body', 'must be at most 1 MiB'));
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError(400, 'bad_request', 'body: must not be empty when content-type is application/json', field('body', 'must not be empty when content-type is application/json'));
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ApiError(400, 'bad_request', 'body: is not valid JSON', field('body', 'is not valid JSON'));
+  }
+  const status = err.statusCode ?? 500;
+  return status >= 400 && status < 500 ? new ApiError(status, 'bad_request', err.message, field('request', err.message)) : undefined;
+}
+
+function toApiError(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ValidationError) return invalidDefinition(err.errors);
+  if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.details);
+  if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message, [{ path: `${err.kind}s/${err.objectName}`, reason: 'does not exist' }]);
+  return typeof err === 'object' && err !== null ? fromFastify(err as FastifyError) : undefined;
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  const body: ErrorBody = { error: error.code, message: error.message, details: error.details };
+  return reply.status(error.status).type('application/json').send(body);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const known = toApiError(err);
+    if (known) return sendError(reply, known);
+    request.log.error({ err }, 'request failed');
+    return sendError(reply, new ApiError(500, 'internal', 'internal error; see the control plane log'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}
