@@ -1,0 +1,153 @@
+// Which proxies are connected and, per type, what they were sent, acked and rejected.
+import { EventEmitter } from 'node:events';
+
+export interface TypeStatus {
+  sentVersion?: string;
+  sentNonce?: string;
+  ackedVersion?: string;
+  /** Nonce of the response the last ACK answered; equals sentNonce when the proxy runs what was sent. */
+  ackedNonce?: string;
+  /** Error text of the last NACK; cleared by the next ACK. */
+  nackError?: string;
+  responsesSent: number;
+}
+
+export interface ProxyStatus {
+  streamId: number;
+  nodeId: string;
+  cluster: string;
+  metadata: Record<string, unknown>;
+  group: string;
+  connectedAt: Date;
+  /** Only types the proxy has requested. */
+  perType: Record<string, TypeStatus>;
+}
+
+export interface ProxyEvent {
+  streamId: number;
+  nodeId: string;
+  group: string;
+}
+
+export interface TypeEvent extends ProxyEvent {
+  typeUrl: string;
+  /** ack: the version now running; nack: the version rejected; response: the version sent. */
+  version: string;
+  nonce: string;
+}
+
+export interface NackEvent extends TypeEvent {
+  /** The version the proxy still runs (its version_info). */
+  acceptedVersion: string;
+  error: string;
+}
+
+export interface ProxyEventMap {
+  connect: [ProxyEvent];
+  disconnect: [ProxyEvent];
+  response: [TypeEvent];
+  ack: [TypeEvent];
+  nack: [NackEvent];
+}
+
+export type SyncState = 'IGNORED' | 'NOT SENT' | 'SYNCED' | 'STALE' | 'NACKED';
+
+/** istioctl proxy-status vocabulary. */
+export function syncState(status: TypeStatus | undefined): SyncState {
+  if (!status) return 'IGNORED';
+  if (status.nackError !== undefined) return 'NACKED';
+  if (status.sentNonce === undefined) return 'NOT SENT';
+  return status.ackedNonce === status.sentNonce ? 'SYNCED' : 'STALE';
+}
+
+function copyStatus(p: ProxyStatus): ProxyStatus {
+  const perType: Record<string, TypeStatus> = {};
+  for (const [t, s] of Object.entries(p.perType)) perType[t] = { ...s };
+  return { ...p, connectedAt: new Date(p.connectedAt), perType };
+}
+
+/** Read it with list()/forNode() and the events; the record* methods are for the xDS streams. */
+export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
+  private readonly proxies = new Map<number, ProxyStatus>();
+
+  /** Copies, sorted by node id then stream id. */
+  list(): ProxyStatus[] {
+    return [...this.proxies.values()]
+      .sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.streamId - b.streamId))
+      .map(copyStatus);
+  }
+
+  forNode(nodeId: string): ProxyStatus[] {
+    return this.list().filter((p) => p.nodeId === nodeId);
+  }
+
+  /** Resolves once a stream of `nodeId` has acked `version` of `typeUrl`. */
+  waitForAck(nodeId: string, typeUrl: string, version: string, timeoutMs = 5000): Promise<void> {
+    const acked = () => this.forNode(nodeId).some((p) => p.perType[typeUrl]?.ackedVersion === version);
+    if (acked()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAck = (e: TypeEvent) => {
+        if (e.nodeId !== nodeId || e.typeUrl !== typeUrl || e.version !== version) return;
+        clearTimeout(timer);
+        this.off('ack', onAck);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('ack', onAck);
+        const now = this.forNode(nodeId).map((p) => p.perType[typeUrl]);
+        reject(new Error(`node ${nodeId} did not ack ${typeUrl} version ${version} within ${timeoutMs} ms; status: ${JSON.stringify(now)}`));
+      }, timeoutMs);
+      this.on('ack', onAck);
+    });
+  }
+
+  recordConnect(status: Omit<ProxyStatus, 'perType'>): void {
+    this.proxies.set(status.streamId, { ...status, perType: {} });
+    this.emit('connect', this.event(status.streamId));
+  }
+
+  recordDisconnect(streamId: number): void {
+    const event = this.proxies.has(streamId) ? this.event(streamId) : undefined;
+    this.proxies.delete(streamId);
+    if (event) this.emit('disconnect', event);
+  }
+
+  recordRequested(streamId: number, typeUrl: string): void {
+    const p = this.proxies.get(streamId);
+    if (p && !p.perType[typeUrl]) p.perType[typeUrl] = { responsesSent: 0 };
+  }
+
+  recordSent(streamId: number, typeUrl: string, version: string, nonce: string): void {
+    const s = this.typeStatus(streamId, typeUrl);
+    if (!s) return;
+    s.sentVersion = version;
+    s.sentNonce = nonce;
+    s.responsesSent++;
+    this.emit('response', { ...this.event(streamId), typeUrl, version, nonce });
+  }
+
+  recordAck(streamId: number, typeUrl: string, version: string, nonce: string): void {
+    const s = this.typeStatus(streamId, typeUrl);
+    if (!s) return;
+    s.ackedVersion = version;
+    s.ackedNonce = nonce;
+    delete s.nackError;
+    this.emit('ack', { ...this.event(streamId), typeUrl, version, nonce });
+  }
+
+  recordNack(streamId: number, e: Omit<NackEvent, keyof ProxyEvent>): void {
+    const s = this.typeStatus(streamId, e.typeUrl);
+    if (!s) return;
+    s.nackError = e.error;
+    this.emit('nack', { ...this.event(streamId), ...e });
+  }
+
+  private typeStatus(streamId: number, typeUrl: string): TypeStatus | undefined {
+    return this.proxies.get(streamId)?.perType[typeUrl];
+  }
+
+  private event(streamId: number): ProxyEvent {
+    const p = this.proxies.get(streamId)!;
+    return { streamId, nodeId: p.nodeId, group: p.group };
+  }
+}

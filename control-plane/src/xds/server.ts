@@ -1,0 +1,98 @@
+// Starts and stops the ADS gRPC server.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { SnapshotCache } from './cache.js';
+import { ProxyStatusRegistry } from './proxy-status.js';
+import { AdsService, adsServiceDefinition } from './sotw.js';
+import type { GroupForNode } from './stream.js';
+
+export { TypeUrl } from './type-urls.js';
+export type { NodeInfo, GroupForNode } from './stream.js';
+export type { ProxyStatus, TypeStatus } from './proxy-status.js';
+export { ProxyStatusRegistry, syncState } from './proxy-status.js';
+
+export interface XdsServerOptions {
+  cache: SnapshotCache;
+  /**
+   * Maps the node of a stream's first request to a snapshot group; may create the group's snapshot
+   * synchronously. Return {error} to refuse the stream with INVALID_ARGUMENT and that message.
+   */
+  groupForNode: GroupForNode;
+  logger: Logger;
+  /** Sent as DiscoveryResponse.control_plane.identifier. */
+  replicaId?: string;
+}
+
+export interface RunningXdsServer {
+  port: number;
+  status: ProxyStatusRegistry;
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+const SHUTDOWN_GRACE_MS = 1000;
+
+export const XDS_SERVER_CHANNEL_OPTIONS = {
+  // Notice proxies that vanished without closing their connection.
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  // A reconnecting Envoy may send thousands of resource names / initial versions in one request.
+  'grpc.max_receive_message_length': 64 * MiB,
+} as const;
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+function shutdown(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, SHUTDOWN_GRACE_MS);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function startXdsServer(opts: XdsServerOptions, host: string, port: number): Promise<RunningXdsServer> {
+  const logger = opts.logger.child({ component: 'xds' });
+  const status = new ProxyStatusRegistry();
+  let nextStreamId = 1;
+  const ads = new AdsService(
+    (peer) => ({
+      streamId: nextStreamId++,
+      cache: opts.cache,
+      registry: status,
+      groupForNode: opts.groupForNode,
+      logger,
+      peer,
+      ...(opts.replicaId ? { replicaId: opts.replicaId } : {}),
+    }),
+    () => opts.cache.isReady(),
+    logger,
+  );
+  const server = new Server(XDS_SERVER_CHANNEL_OPTIONS);
+  server.addService(adsServiceDefinition, ads.implementation());
+  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+  const boundPort = await bind(server, address);
+  logger.info({ host, port: boundPort }, 'xDS server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port: boundPort,
+    status,
+    close() {
+      closing ??= (async () => {
+        ads.endAll('control plane shutting down');
+        await shutdown(server);
+        logger.info('xDS server stopped');
+      })();
+      return closing;
+    },
+  };
+}

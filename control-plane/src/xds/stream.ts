@@ -1,0 +1,254 @@
+// State of the World over one ADS stream: node, subscriptions, nonces, ACK/NACK, ordered and
+// coalesced pushes. Knows type URLs, versions and nonces only; the transport is a StreamSink.
+import { randomBytes } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { DiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+import type { SnapshotCache } from './cache.js';
+import type { ProxyStatusRegistry } from './proxy-status.js';
+import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
+import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
+import { encodeDiscoveryResponse } from './wire.js';
+
+export interface NodeInfo {
+  id: string;
+  cluster: string;
+  /** google.protobuf.Struct as plain JSON. */
+  metadata: Record<string, unknown>;
+}
+
+export type GroupForNode = (node: NodeInfo) => { group: string } | { error: string };
+
+export interface StreamSink {
+  /** false: the transport is full; call onDrain() when it empties. */
+  write(response: Buffer): boolean;
+  /** Ends the stream with a non-OK status. */
+  fail(code: status, details: string): void;
+}
+
+export interface StreamContext {
+  streamId: number;
+  cache: SnapshotCache;
+  registry: ProxyStatusRegistry;
+  groupForNode: GroupForNode;
+  logger: Logger;
+  replicaId?: string;
+  peer?: string;
+}
+
+interface TypeState {
+  /** Subscribed names (named types only). */
+  names: Set<string>;
+  /** Nonce of the latest response of this type; undefined until one was sent on this stream. */
+  lastNonce?: string;
+  sentVersion?: string;
+  /** name -> resource version of the latest response (named types only). */
+  sentResources: Map<string, string>;
+}
+
+export class SotwStream {
+  private node?: NodeInfo;
+  private group?: string;
+  private log: Logger;
+  private readonly types = new Map<string, TypeState>();
+  /** Types waiting to be pushed -> whether to send even if this stream's content did not change. */
+  private readonly pending = new Map<string, boolean>();
+  private readonly noncePrefix = randomBytes(4).toString('hex');
+  private nonceCount = 0;
+  private flushScheduled = false;
+  private blocked = false;
+  private closed = false;
+  private unwatch?: () => void;
+
+  constructor(
+    private readonly ctx: StreamContext,
+    private readonly sink: StreamSink,
+  ) {
+    this.log = ctx.logger.child({ streamId: ctx.streamId });
+  }
+
+  get nodeId(): string | undefined {
+    return this.node?.id;
+  }
+
+  onRequest(req: DiscoveryRequest): void {
+    if (this.closed) return;
+    if (!this.node && !this.start(req)) return;
+    if (!req.typeUrl) {
+      this.fail(status.INVALID_ARGUMENT, 'DiscoveryRequest without type_url: on an ADS stream every request names its type');
+      return;
+    }
+    const state = this.types.get(req.typeUrl);
+    if (!state || state.lastNonce === undefined) this.onInitialRequest(req);
+    else if (req.responseNonce !== state.lastNonce) {
+      this.log.debug({ typeUrl: req.typeUrl, nonce: req.responseNonce, latest: state.lastNonce }, 'stale request ignored');
+    } else {
+      if (req.errorDetail) this.onNack(req, state);
+      else this.onAck(req);
+      this.onNames(req, state);
+    }
+  }
+
+  /** The transport can take more responses. */
+  onDrain(): void {
+    this.blocked = false;
+    this.flush();
+  }
+
+  /** Forgets the stream (the transport is already closed or closing). */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unwatch?.();
+    if (this.node) {
+      this.ctx.registry.recordDisconnect(this.ctx.streamId);
+      this.log.info({ reason }, 'proxy disconnected');
+    }
+  }
+
+  private fail(code: status, details: string): void {
+    this.log.warn({ code: status[code], details, peer: this.ctx.peer }, 'ending stream');
+    this.sink.fail(code, details);
+    this.close(details);
+  }
+
+  private start(req: DiscoveryRequest): boolean {
+    const id = req.node?.id;
+    if (!id) {
+      this.fail(status.INVALID_ARGUMENT, 'the first DiscoveryRequest of a stream must carry node.id (set node.id in the Envoy bootstrap)');
+      return false;
+    }
+    const node: NodeInfo = { id, cluster: req.node?.cluster ?? '', metadata: req.node?.metadata ?? {} };
+    let result: ReturnType<GroupForNode>;
+    try {
+      result = this.ctx.groupForNode(node);
+    } catch (err) {
+      this.log.error({ err, nodeId: id }, 'mapping the node to a snapshot group failed');
+      this.fail(status.INTERNAL, `node ${id}: the control plane could not choose a configuration for this node`);
+      return false;
+    }
+    if ('error' in result) {
+      this.fail(status.INVALID_ARGUMENT, result.error);
+      return false;
+    }
+    this.node = node;
+    this.group = result.group;
+    this.log = this.log.child({ nodeId: id });
+    const { streamId, registry, cache } = this.ctx;
+    registry.recordConnect({ streamId, nodeId: id, cluster: node.cluster, metadata: node.metadata, group: this.group, connectedAt: new Date() });
+    this.log.info({ cluster: node.cluster, group: this.group, peer: this.ctx.peer, hasSnapshot: cache.hasGroup(this.group) }, 'proxy connected');
+    this.unwatch = cache.watch(this.group, (changed) => this.onSnapshotChanged(changed));
+    return true;
+  }
+
+  /** First request of a type on this stream (whatever nonce it carries, e.g. one from an earlier stream). */
+  private onInitialRequest(req: DiscoveryRequest): void {
+    let state = this.types.get(req.typeUrl);
+    if (!state) {
+      state = { names: new Set(), sentResources: new Map() };
+      this.types.set(req.typeUrl, state);
+      this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
+    }
+    state.names = new Set(req.resourceNames);
+    this.schedule(req.typeUrl, true);
+  }
+
+  private onAck(req: DiscoveryRequest): void {
+    this.ctx.registry.recordAck(this.ctx.streamId, req.typeUrl, req.versionInfo, req.responseNonce);
+    this.log.debug({ typeUrl: req.typeUrl, version: req.versionInfo }, 'ACK');
+  }
+
+  /** Recorded, not answered: the same content would be rejected again. */
+  private onNack(req: DiscoveryRequest, state: TypeState): void {
+    const error = req.errorDetail?.message || `NACK without a message (code ${req.errorDetail?.code ?? 0})`;
+    const version = state.sentVersion ?? '';
+    this.ctx.registry.recordNack(this.ctx.streamId, {
+      typeUrl: req.typeUrl, version, nonce: req.responseNonce, acceptedVersion: req.versionInfo, error,
+    });
+    this.log.warn({ type: shortTypeName(req.typeUrl), typeUrl: req.typeUrl, version, acceptedVersion: req.versionInfo, error }, 'NACK: proxy rejected config');
+  }
+
+  /** Added names are answered at once; removed names need no answer (an empty list unsubscribes). */
+  private onNames(req: DiscoveryRequest, state: TypeState): void {
+    if (isWildcardType(req.typeUrl)) return;
+    const next = new Set(req.resourceNames);
+    const added = [...next].some((n) => !state.names.has(n));
+    state.names = next;
+    if (added) this.schedule(req.typeUrl, true);
+  }
+
+  private onSnapshotChanged(changed: readonly string[]): void {
+    for (const typeUrl of changed) if (this.types.has(typeUrl)) this.schedule(typeUrl, false);
+  }
+
+  /** Coalesces: a type pending twice is pushed once, from the newest snapshot. */
+  private schedule(typeUrl: string, force: boolean): void {
+    this.pending.set(typeUrl, force || this.pending.get(typeUrl) === true);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.closed || this.blocked || !this.group) return;
+    const snapshot = this.ctx.cache.getSnapshot(this.group);
+    if (!snapshot) return; // keep pending: serve nothing rather than nothing-yet
+    while (this.pending.size > 0 && !this.blocked && !this.closed) {
+      const typeUrl = inPushOrder(this.pending.keys())[0]!;
+      const force = this.pending.get(typeUrl)!;
+      this.pending.delete(typeUrl);
+      this.push(snapshot, typeUrl, force);
+    }
+  }
+
+  private push(snapshot: Snapshot, typeUrl: string, force: boolean): void {
+    const state = this.types.get(typeUrl)!;
+    const typeSnapshot = snapshot.types.get(typeUrl);
+    if (!typeSnapshot) {
+      this.log.debug({ typeUrl }, 'requested type is not in the snapshot; not answering');
+      return;
+    }
+    if (!force && !this.changedSinceSent(typeUrl, state, typeSnapshot)) return;
+    const resources = this.resourcesFor(typeUrl, state, typeSnapshot);
+    const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
+    const response = encodeDiscoveryResponse({
+      versionInfo: typeSnapshot.version,
+      resources: resources.map((r) => r.anyBytes),
+      typeUrl,
+      nonce,
+      ...(this.ctx.replicaId ? { controlPlaneId: this.ctx.replicaId } : {}),
+    });
+    state.lastNonce = nonce;
+    state.sentVersion = typeSnapshot.version;
+    if (!isWildcardType(typeUrl)) state.sentResources = new Map(resources.map((r) => [r.name, r.version]));
+    this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, typeSnapshot.version, nonce);
+    this.log.debug({ typeUrl, version: typeSnapshot.version, nonce, resources: resources.length }, 'response sent');
+    // Envoy re-warms the clusters it just got and waits for a fresh ClusterLoadAssignment.
+    if (typeUrl === TypeUrl.Cluster && this.types.has(TypeUrl.ClusterLoadAssignment)) {
+      this.pending.set(TypeUrl.ClusterLoadAssignment, true);
+    }
+    if (!this.sink.write(response)) this.blocked = true;
+  }
+
+  private resourcesFor(typeUrl: string, state: TypeState, typeSnapshot: TypeSnapshot): CachedResource[] {
+    if (isWildcardType(typeUrl)) return [...typeSnapshot.resources.values()];
+    const found: CachedResource[] = [];
+    for (const name of [...state.names].sort()) {
+      const r = typeSnapshot.resources.get(name);
+      if (r) found.push(r);
+    }
+    return found;
+  }
+
+  /** Whether what this stream would get differs from what it was last sent (NACKed or not). */
+  private changedSinceSent(typeUrl: string, state: TypeState, typeSnapshot: TypeSnapshot): boolean {
+    if (isWildcardType(typeUrl)) return typeSnapshot.version !== state.sentVersion;
+    for (const name of state.names) {
+      if (typeSnapshot.resources.get(name)?.version !== state.sentResources.get(name)) return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,116 @@
+// A minimal State-of-the-World ADS client speaking the wire the way Envoy does, for tests and
+// debugging. It uses the generated message schemas, not the server's encoder.
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { Client, credentials, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import {
+  DiscoveryRequestSchema,
+  DiscoveryResponseSchema,
+  type DiscoveryRequest,
+  type DiscoveryResponse,
+} from '../../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+
+const SOTW_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+
+export interface AdsClientNode {
+  id: string;
+  cluster?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RequestInit {
+  typeUrl: string;
+  resourceNames?: string[];
+  versionInfo?: string;
+  responseNonce?: string;
+  errorDetail?: { code?: number; message: string };
+}
+
+export class AdsClient {
+  /** Every response received, in order. */
+  readonly responses: DiscoveryResponse[] = [];
+  /** Resolves with the stream's final status. */
+  readonly status: Promise<StatusObject>;
+  private readonly client: Client;
+  private readonly call: ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+  private readonly unread: DiscoveryResponse[] = [];
+  private readonly waiters = new Set<() => void>();
+  /** Names last requested per type, as Envoy repeats them on every request. */
+  private readonly names = new Map<string, string[]>();
+  private sentNode = false;
+
+  constructor(port: number, private readonly node: AdsClientNode | undefined, host = '127.0.0.1') {
+    this.client = new Client(`${host}:${port}`, credentials.createInsecure());
+    this.call = this.client.makeBidiStreamRequest(
+      SOTW_PATH,
+      (req: DiscoveryRequest) => Buffer.from(toBinary(DiscoveryRequestSchema, req)),
+      (bytes: Buffer) => fromBinary(DiscoveryResponseSchema, bytes),
+    );
+    this.call.on('data', (res: DiscoveryResponse) => {
+      this.responses.push(res);
+      this.unread.push(res);
+      for (const wake of [...this.waiters]) wake();
+    });
+    this.call.on('error', () => {}); // surfaced through `status`
+    this.status = new Promise((resolve) => this.call.on('status', resolve));
+  }
+
+  /** Sends a request; the node goes on the first one only, like Envoy. */
+  request(init: RequestInit): void {
+    const names = init.resourceNames ?? this.names.get(init.typeUrl) ?? [];
+    this.names.set(init.typeUrl, names);
+    const msg: MessageInitShape<typeof DiscoveryRequestSchema> = {
+      typeUrl: init.typeUrl,
+      resourceNames: names,
+      versionInfo: init.versionInfo ?? '',
+      responseNonce: init.responseNonce ?? '',
+      ...(init.errorDetail ? { errorDetail: { code: init.errorDetail.code ?? 3, message: init.errorDetail.message } } : {}),
+    };
+    if (!this.sentNode && this.node) msg.node = { id: this.node.id, cluster: this.node.cluster ?? '', metadata: this.node.metadata as never };
+    this.sentNode = true;
+    this.call.write(create(DiscoveryRequestSchema, msg));
+  }
+
+  ack(res: DiscoveryResponse, resourceNames?: string[]): void {
+    this.request({ typeUrl: res.typeUrl, versionInfo: res.versionInfo, responseNonce: res.nonce, ...(resourceNames ? { resourceNames } : {}) });
+  }
+
+  /** `acceptedVersion`: the version still running (Envoy sends its last accepted one). */
+  nack(res: DiscoveryResponse, message: string, acceptedVersion = ''): void {
+    this.request({ typeUrl: res.typeUrl, versionInfo: acceptedVersion, responseNonce: res.nonce, errorDetail: { message } });
+  }
+
+  /** The next unread response (of `typeUrl`, when given). */
+  next(typeUrl?: string, timeoutMs = 2000): Promise<DiscoveryResponse> {
+    const take = () => {
+      const i = this.unread.findIndex((r) => typeUrl === undefined || r.typeUrl === typeUrl);
+      return i < 0 ? undefined : this.unread.splice(i, 1)[0];
+    };
+    const now = take();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        const res = take();
+        if (!res) return;
+        this.waiters.delete(wake);
+        clearTimeout(timer);
+        resolve(res);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        reject(new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(wake);
+    });
+  }
+
+  /** Unread responses (of `typeUrl`, when given) after waiting `ms`. */
+  async unreadAfter(ms: number, typeUrl?: string): Promise<DiscoveryResponse[]> {
+    await new Promise((r) => setTimeout(r, ms));
+    return this.unread.filter((r) => typeUrl === undefined || r.typeUrl === typeUrl);
+  }
+
+  close(): void {
+    this.call.cancel();
+    this.client.close();
+  }
+}

@@ -1,0 +1,84 @@
+// DiscoveryResponse wire bytes built from already-encoded Any resources: one exact-size buffer,
+// the cached resources copied in, never re-serialized, whatever the number of streams.
+export interface ResponseParts {
+  versionInfo: string;
+  /** Serialized google.protobuf.Any messages, as cached. */
+  resources: readonly Uint8Array[];
+  typeUrl: string;
+  nonce: string;
+  /** ControlPlane.identifier, so a proxy's config dump names the replica that answered. */
+  controlPlaneId?: string;
+}
+
+// Tags (field number << 3 | wire type 2) of envoy.service.discovery.v3.DiscoveryResponse fields.
+const VERSION_INFO = (1 << 3) | 2;
+const RESOURCES = (2 << 3) | 2;
+const TYPE_URL = (4 << 3) | 2;
+const NONCE = (5 << 3) | 2;
+const CONTROL_PLANE = (6 << 3) | 2;
+const CONTROL_PLANE_IDENTIFIER = (1 << 3) | 2; // envoy.config.core.v3.ControlPlane.identifier
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Size of a length-delimited field (1-byte tag) whose payload is `length` bytes. */
+function fieldSize(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
+class FieldWriter {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  bytes(tag: number, value: Uint8Array): void {
+    this.buf[this.pos++] = tag;
+    this.varint(value.byteLength);
+    this.buf.set(value, this.pos);
+    this.pos += value.byteLength;
+  }
+
+  string(tag: number, value: string, byteLength: number): void {
+    this.buf[this.pos++] = tag;
+    this.varint(byteLength);
+    this.pos += this.buf.write(value, this.pos, byteLength, 'utf8');
+  }
+}
+
+export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
+  const versionLength = Buffer.byteLength(parts.versionInfo, 'utf8');
+  const typeUrlLength = Buffer.byteLength(parts.typeUrl, 'utf8');
+  const nonceLength = Buffer.byteLength(parts.nonce, 'utf8');
+  const cpId = parts.controlPlaneId ?? '';
+  const cpIdLength = Buffer.byteLength(cpId, 'utf8');
+  const cpLength = cpIdLength > 0 ? fieldSize(cpIdLength) : 0;
+  let size = (versionLength > 0 ? fieldSize(versionLength) : 0) + fieldSize(typeUrlLength) + fieldSize(nonceLength);
+  for (const any of parts.resources) size += fieldSize(any.byteLength);
+  if (cpLength > 0) size += fieldSize(cpLength);
+
+  const w = new FieldWriter(Buffer.allocUnsafe(size));
+  if (versionLength > 0) w.string(VERSION_INFO, parts.versionInfo, versionLength);
+  for (const any of parts.resources) w.bytes(RESOURCES, any);
+  w.string(TYPE_URL, parts.typeUrl, typeUrlLength);
+  w.string(NONCE, parts.nonce, nonceLength);
+  if (cpLength > 0) {
+    w.buf[w.pos++] = CONTROL_PLANE;
+    w.varint(cpLength);
+    w.string(CONTROL_PLANE_IDENTIFIER, cpId, cpIdLength);
+  }
+  if (w.pos !== size) throw new Error(`DiscoveryResponse encoding wrote ${w.pos} bytes, expected ${size}`);
+  return w.buf;
+}

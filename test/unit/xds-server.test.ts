@@ -1,0 +1,122 @@
+// Stream admission and server lifecycle: readiness, node checks, Delta, shutdown, proxy registry.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, test, type TestContext } from 'node:test';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { Client, credentials, status, type StatusObject } from '@grpc/grpc-js';
+import {
+  DeltaDiscoveryRequestSchema,
+  DeltaDiscoveryResponseSchema,
+  type DeltaDiscoveryRequest,
+} from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+import { cluster, listener } from '../../control-plane/src/xds/testing/fixtures.js';
+import { startTestXds, type TestXdsOptions } from '../../control-plane/src/xds/testing/harness.js';
+
+const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+
+async function setup(t: TestContext, opts: TestXdsOptions = {}) {
+  const xds = await startTestXds(opts);
+  t.after(() => xds.close());
+  xds.cache.setSnapshot('g', [cluster('orders'), listener('ingress')]);
+  return xds;
+}
+
+describe('xDS server', () => {
+  test('until the cache is ready, streams are refused with UNAVAILABLE; afterwards they are served', async (t) => {
+    const xds = await setup(t, { ready: false });
+    const early = xds.connect();
+    early.request({ typeUrl: CDS });
+    const refused = await early.status;
+    assert.equal(refused.code, status.UNAVAILABLE);
+    assert.equal(refused.details, 'control plane is not ready: configuration sources are still loading');
+    assert.deepEqual(early.responses, []);
+    xds.cache.setReady(true);
+    const later = xds.connect();
+    later.request({ typeUrl: CDS });
+    assert.equal((await later.next(CDS)).versionInfo, 'c25b877133f8120a');
+  });
+
+  test('a first request without node.id is refused with INVALID_ARGUMENT', async (t) => {
+    const xds = await setup(t);
+    for (const node of [null, { id: '' }]) {
+      const c = xds.connect(node);
+      c.request({ typeUrl: CDS });
+      const s = await c.status;
+      assert.equal(s.code, status.INVALID_ARGUMENT);
+      assert.equal(s.details, 'the first DiscoveryRequest of a stream must carry node.id (set node.id in the Envoy bootstrap)');
+    }
+    assert.deepEqual(xds.server.status.list(), []);
+  });
+
+  test('groupForNode errors refuse the stream with their message; a throw is INTERNAL', async (t) => {
+    const xds = await setup(t, {
+      groupForNode: (node) => {
+        if (node.id === 'boom') throw new Error('bug');
+        return { error: `node ${node.id}: metadata laneway.kind must be "sidecar" or "ingress", got "${String(node.metadata['laneway.kind'])}"` };
+      },
+    });
+    const bad = xds.connect({ id: 'p1', metadata: { 'laneway.kind': 'gateway' } });
+    bad.request({ typeUrl: CDS });
+    assert.deepEqual(await bad.status.then((s) => [s.code, s.details]), [
+      status.INVALID_ARGUMENT, 'node p1: metadata laneway.kind must be "sidecar" or "ingress", got "gateway"',
+    ]);
+    const boom = xds.connect({ id: 'boom' });
+    boom.request({ typeUrl: CDS });
+    assert.equal((await boom.status).code, status.INTERNAL);
+  });
+
+  test('a request without type_url is refused with INVALID_ARGUMENT', async (t) => {
+    const xds = await setup(t);
+    const c = xds.connect();
+    c.request({ typeUrl: '' });
+    assert.equal((await c.status).code, status.INVALID_ARGUMENT);
+  });
+
+  test('DeltaAggregatedResources answers UNIMPLEMENTED', async (t) => {
+    const xds = await setup(t);
+    const client = new Client(`127.0.0.1:${xds.server.port}`, credentials.createInsecure());
+    t.after(() => client.close());
+    const call = client.makeBidiStreamRequest(
+      '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources',
+      (req: DeltaDiscoveryRequest) => Buffer.from(toBinary(DeltaDiscoveryRequestSchema, req)),
+      (bytes: Buffer) => fromBinary(DeltaDiscoveryResponseSchema, bytes),
+    );
+    call.on('error', () => {}); // the status says it
+    const ended = new Promise<StatusObject>((resolve) => call.on('status', resolve));
+    call.write(create(DeltaDiscoveryRequestSchema, { node: { id: 'p' }, typeUrl: CDS }));
+    const s = await ended;
+    assert.equal(s.code, status.UNIMPLEMENTED);
+  });
+
+  test('connect and disconnect are logged and tracked; a cancelled stream leaves the registry', async (t) => {
+    const xds = await setup(t);
+    const c = xds.connect({ id: 'proxy-9', cluster: 'orders' });
+    c.request({ typeUrl: CDS });
+    await c.next(CDS);
+    assert.deepEqual(xds.server.status.list().map((p) => p.nodeId), ['proxy-9']);
+    const gone = once(xds.server.status, 'disconnect');
+    c.close();
+    assert.deepEqual((await gone)[0], { streamId: 1, nodeId: 'proxy-9', group: 'g' });
+    assert.deepEqual(xds.server.status.list(), []);
+    const connected = xds.logs.find((l) => l.msg === 'proxy connected');
+    assert.equal(connected?.nodeId, 'proxy-9');
+    assert.equal(connected?.group, 'g');
+    assert.equal(xds.logs.find((l) => l.msg === 'proxy disconnected')?.nodeId, 'proxy-9');
+  });
+
+  test('close() ends open streams with UNAVAILABLE, promptly', async (t) => {
+    const xds = await setup(t);
+    const c = xds.connect();
+    c.request({ typeUrl: CDS });
+    await c.next(CDS);
+    const started = performance.now();
+    const disconnected = once(xds.server.status, 'disconnect');
+    await xds.server.close();
+    assert.ok(performance.now() - started < 900, 'closed without waiting for the grace period');
+    const s = await c.status;
+    assert.equal(s.code, status.UNAVAILABLE);
+    assert.equal(s.details, 'control plane shutting down');
+    await disconnected;
+    assert.deepEqual(xds.server.status.list(), []);
+  });
+});
