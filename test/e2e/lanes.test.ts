@@ -57,10 +57,21 @@ describe('lanes through real Envoy sidecars', () => {
     const ms = await waitForPath(mesh.ingressUrl, { 'x-lane': 'hotfix' }, 'frontend/stable orders/stable payments/hotfix', 5000);
     t.diagnostic(`lane create -> routed through 3 sidecars in ${ms.toFixed(0)} ms`);
 
+    // Make before break: while the lane goes away, every request is served (by hotfix, then stable).
+    const statuses: number[] = [];
+    let deleting = true;
+    const load = (async () => {
+      while (deleting) statuses.push((await get(mesh.ingressUrl, { 'x-lane': 'hotfix' })).status);
+    })();
     const del = await mesh.api('DELETE', '/v1/lanes/hotfix');
     assert.equal(del.status, 200, JSON.stringify(del.body));
     const back = await waitForPath(mesh.ingressUrl, { 'x-lane': 'hotfix' }, ALL_STABLE, 5000);
-    t.diagnostic(`lane delete -> back to stable in ${back.toFixed(0)} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+    deleting = false;
+    await load;
+    t.diagnostic(`lane delete -> back to stable in ${back.toFixed(0)} ms; ${statuses.length} requests during the change`);
+    assert.ok(statuses.length > 0);
+    assert.deepEqual(statuses.filter((s) => s !== 200), [], 'no request failed while the lane was removed');
   });
 
   test('chained lanes: feature-y overrides payments and falls back to feature-x', async () => {

@@ -56,6 +56,12 @@ export class SotwStream {
   private readonly noncePrefix = randomBytes(4).toString('hex');
   private nonceCount = 0;
   private flushScheduled = false;
+  /** Clusters in the latest CDS response on this stream, by name. */
+  private sentClusters = new Map<string, CachedResource>();
+  /** A CDS response kept removed clusters; they go once the routes no longer point at them. */
+  private holdingRemovedClusters = false;
+  /** Nonce of the RDS response whose ACK or NACK releases the held clusters. */
+  private releaseOnRdsNonce?: string;
   private blocked = false;
   private closed = false;
   private unwatch?: () => void;
@@ -86,6 +92,7 @@ export class SotwStream {
       if (req.errorDetail) this.onNack(req, state);
       else this.onAck(req);
       this.onNames(req, state);
+      if (req.responseNonce === this.releaseOnRdsNonce) this.releaseRemovedClusters();
     }
   }
 
@@ -202,6 +209,31 @@ export class SotwStream {
       this.pending.delete(typeUrl);
       this.push(snapshot, typeUrl, force);
     }
+    // No route update was needed to stop using the removed clusters: drop them now.
+    if (this.holdingRemovedClusters && this.releaseOnRdsNonce === undefined && !this.pending.has(TypeUrl.RouteConfiguration)) {
+      this.releaseRemovedClusters();
+    }
+  }
+
+  private releaseRemovedClusters(): void {
+    this.releaseOnRdsNonce = undefined;
+    this.schedule(TypeUrl.Cluster, false);
+  }
+
+  /**
+   * Make before break: a CDS response that would remove clusters still in use keeps them, so a
+   * route never points at a missing cluster; they are removed after the new routes are answered.
+   */
+  private clustersToSend(typeSnapshot: TypeSnapshot): { resources: CachedResource[]; version: string } {
+    const current = [...typeSnapshot.resources.values()];
+    const removed = [...this.sentClusters.values()].filter((r) => !typeSnapshot.resources.has(r.name));
+    if (this.holdingRemovedClusters || removed.length === 0 || !this.types.has(TypeUrl.RouteConfiguration)) {
+      this.holdingRemovedClusters = false;
+      return { resources: current, version: typeSnapshot.version };
+    }
+    this.holdingRemovedClusters = true;
+    const resources = [...current, ...removed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { resources, version: `${typeSnapshot.version}+draining` };
   }
 
   private push(snapshot: Snapshot, typeUrl: string, force: boolean): void {
@@ -212,20 +244,25 @@ export class SotwStream {
       return;
     }
     if (!force && !this.changedSinceSent(typeUrl, state, typeSnapshot)) return;
-    const resources = this.resourcesFor(typeUrl, state, typeSnapshot);
+    const { resources, version } =
+      typeUrl === TypeUrl.Cluster
+        ? this.clustersToSend(typeSnapshot)
+        : { resources: this.resourcesFor(typeUrl, state, typeSnapshot), version: typeSnapshot.version };
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
     const response = encodeDiscoveryResponse({
-      versionInfo: typeSnapshot.version,
+      versionInfo: version,
       resources: resources.map((r) => r.anyBytes),
       typeUrl,
       nonce,
       ...(this.ctx.replicaId ? { controlPlaneId: this.ctx.replicaId } : {}),
     });
     state.lastNonce = nonce;
-    state.sentVersion = typeSnapshot.version;
+    state.sentVersion = version;
     if (!isWildcardType(typeUrl)) state.sentResources = new Map(resources.map((r) => [r.name, r.version]));
-    this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, typeSnapshot.version, nonce);
-    this.log.debug({ typeUrl, version: typeSnapshot.version, nonce, resources: resources.length }, 'response sent');
+    if (typeUrl === TypeUrl.Cluster) this.sentClusters = new Map(resources.map((r) => [r.name, r]));
+    if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
+    this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce);
+    this.log.debug({ typeUrl, version, nonce, resources: resources.length }, 'response sent');
     // Envoy re-warms the clusters it just got and waits for a fresh ClusterLoadAssignment.
     if (typeUrl === TypeUrl.Cluster && this.types.has(TypeUrl.ClusterLoadAssignment)) {
       this.pending.set(TypeUrl.ClusterLoadAssignment, true);
