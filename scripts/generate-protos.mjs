@@ -25,6 +25,9 @@ const files = [
   'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
   'envoy/extensions/filters/http/router/v3/router.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  // Lane dispatch (virtual host matcher on the lane header) and lane entry (Lua).
+  'envoy/type/matcher/v3/http_inputs.proto',
+  'envoy/extensions/filters/http/lua/v3/lua.proto',
 ];
 
 // grpc-js-xds ships an older protoc-gen-validate than its envoy-api snapshot expects: envoy's

@@ -4,7 +4,7 @@ import { startDemoService } from './service.js';
 const env = process.env;
 const service = env.SERVICE;
 if (!service) {
-  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, CALLS, SIDECAR_URL, LANE_HEADER)');
+  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL, LANE_HEADER)');
   process.exit(2);
 }
 const started = await startDemoService({
@@ -12,7 +12,9 @@ const started = await startDemoService({
   lane: env.LANE || 'stable',
   host: env.HOST || '127.0.0.1',
   port: Number(env.PORT || 8080),
+  protocol: env.PROTOCOL === 'grpc' ? 'grpc' : 'http',
   calls: (env.CALLS || '').split(',').filter(Boolean),
+  grpcCallees: (env.GRPC_CALLS || '').split(',').filter(Boolean),
   sidecarUrl: env.SIDECAR_URL,
   propagate: [env.LANE_HEADER || 'x-lane', 'baggage'],
 });

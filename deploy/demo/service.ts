@@ -1,7 +1,11 @@
-// A demo HTTP service for the lane mesh: answers JSON listing every hop that served the request,
-// calling the next service through its sidecar and forwarding the lane header (all an app must do).
+// A demo service for the lane mesh: answers (JSON over HTTP, or gRPC) listing every hop that served
+// the request, calling the next services through its sidecar and forwarding the lane header and
+// baggage (all an app must do). Each callee's hop records the served-by header its sidecar added.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { callGrpc, demoGrpcClient, startGrpcServer, type Hop } from './grpc.js';
+
+export type { Hop } from './grpc.js';
 
 export interface DemoServiceOptions {
   service: string;
@@ -15,11 +19,12 @@ export interface DemoServiceOptions {
   sidecarUrl?: string;
   /** Headers copied from the incoming request onto outgoing calls. */
   propagate: string[];
-}
-
-export interface Hop {
-  service: string;
-  lane: string;
+  /** How this service answers: JSON over HTTP (default) or the Demo gRPC service (demo.proto). */
+  protocol?: 'http' | 'grpc';
+  /** Callees (among `calls`) spoken to over gRPC. */
+  grpcCallees?: string[];
+  /** Response header naming who served a call (default x-lane-served-by). */
+  servedByHeader?: string;
 }
 
 export interface DemoService {
@@ -27,16 +32,16 @@ export interface DemoService {
   close(): Promise<void>;
 }
 
-function forwardedHeaders(req: http.IncomingMessage, names: string[]): Record<string, string> {
+function forwardedHeaders(incoming: Record<string, unknown>, names: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of names) {
-    const value = req.headers[name.toLowerCase()];
+    const value = incoming[name.toLowerCase()];
     if (typeof value === 'string') out[name.toLowerCase()] = value;
   }
   return out;
 }
 
-function callThroughSidecar(sidecarUrl: string, callee: string, headers: Record<string, string>): Promise<Hop[]> {
+function callThroughSidecar(sidecarUrl: string, callee: string, headers: Record<string, string>, servedByHeader: string): Promise<Hop[]> {
   const url = new URL(sidecarUrl);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -48,7 +53,10 @@ function callThroughSidecar(sidecarUrl: string, callee: string, headers: Record<
         res.on('end', () => {
           if (res.statusCode !== 200) return reject(new Error(`${callee} answered ${res.statusCode}: ${body.slice(0, 200)}`));
           try {
-            resolve((JSON.parse(body) as { hops: Hop[] }).hops);
+            const hops = (JSON.parse(body) as { hops: Hop[] }).hops;
+            const servedBy = res.headers[servedByHeader];
+            if (hops[0] && typeof servedBy === 'string') hops[0].servedBy = servedBy;
+            resolve(hops);
           } catch {
             reject(new Error(`${callee} answered non-JSON: ${body.slice(0, 200)}`));
           }
@@ -61,23 +69,44 @@ function callThroughSidecar(sidecarUrl: string, callee: string, headers: Record<
   });
 }
 
-export async function startDemoService(opts: DemoServiceOptions): Promise<DemoService> {
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const hops: Hop[] = [{ service: opts.service, lane: opts.lane }];
-      try {
-        for (const callee of opts.calls) {
-          if (!opts.sidecarUrl) throw new Error('no sidecar configured for outbound calls');
-          hops.push(...(await callThroughSidecar(opts.sidecarUrl, callee, forwardedHeaders(req, opts.propagate))));
-        }
+/** Calls every callee in order through the sidecar, forwarding the propagated headers. */
+function hopsFor(opts: DemoServiceOptions, incoming: Record<string, unknown>): Promise<Hop[]> {
+  const servedByHeader = opts.servedByHeader ?? 'x-lane-served-by';
+  return (async () => {
+    const hops: Hop[] = [{ service: opts.service, lane: opts.lane }];
+    const headers = forwardedHeaders(incoming, opts.propagate);
+    for (const callee of opts.calls) {
+      if (!opts.sidecarUrl) throw new Error('no sidecar configured for outbound calls');
+      if (opts.grpcCallees?.includes(callee)) {
+        // A channel per call keeps the demo simple; a real app would keep one per callee.
+        const client = demoGrpcClient(new URL(opts.sidecarUrl).host, callee);
+        hops.push(...(await callGrpc(client, headers, servedByHeader).finally(() => client.close())));
+      } else {
+        hops.push(...(await callThroughSidecar(opts.sidecarUrl, callee, headers, servedByHeader)));
+      }
+    }
+    return hops;
+  })();
+}
+
+function startHttp(opts: DemoServiceOptions): http.Server {
+  return http.createServer((req, res) => {
+    hopsFor(opts, req.headers).then(
+      (hops) => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ hops }));
-      } catch (err) {
+      },
+      (err: Error) => {
         res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ hops, error: (err as Error).message }));
-      }
-    })();
+        res.end(JSON.stringify({ hops: [{ service: opts.service, lane: opts.lane }], error: err.message }));
+      },
+    );
   });
+}
+
+export async function startDemoService(opts: DemoServiceOptions): Promise<DemoService> {
+  if (opts.protocol === 'grpc') return startGrpcServer(opts.host, opts.port, { hops: (headers) => hopsFor(opts, headers) });
+  const server = startHttp(opts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -1,11 +1,14 @@
 // Runs the demo mesh as local processes: the control plane, real Envoys (ingress + one sidecar per
-// instance) and the demo services, wired by the control plane's REST API.
+// instance) and the demo services, wired by the control plane's REST API (or, with
+// definitions: 'direct', by an in-process xDS server given the MeshState itself).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SETTINGS, type MeshState } from '../../control-plane/src/model/types.js';
 import { startDemoService, type DemoService } from '../demo/service.js';
-import { DEMO_LANES, DEMO_SERVICES, ENTRY_SERVICE, SERVICE_PORT } from '../demo/topology.js';
+import { DEMO_LANES, DEMO_SERVICES, demoSpec, ENTRY_SERVICE, grpcCallees, SERVICE_PORT } from '../demo/topology.js';
 import { renderBootstrap, type BootstrapKind } from './bootstrap.js';
+import { DirectControlPlane } from './direct-control-plane.js';
 import { freePort, startProcess, waitFor, type Managed } from './processes.js';
 
 const HOST = '127.0.0.1';
@@ -18,6 +21,10 @@ export interface MeshOptions {
   envoyBin?: string;
   envoyLogLevel?: string;
   laneHeader?: string;
+  /** settings.ingressDomain: "<lane>.<domain>" enters a lane at the ingress. */
+  ingressDomain?: string;
+  /** 'api' (default): the control plane process and its REST API; 'direct': see DirectControlPlane. */
+  definitions?: 'api' | 'direct';
 }
 
 export interface Instance {
@@ -41,6 +48,9 @@ export class LocalMesh {
   ingress!: { port: number; adminPort: number; envoy: Managed };
   apiPort = 0;
   xdsPort = 0;
+  /** With definitions: 'direct', the in-process xDS server and the state it serves. */
+  direct?: DirectControlPlane;
+  state: MeshState = { settings: { ...DEFAULT_SETTINGS }, services: {}, lanes: {} };
 
   constructor(readonly opts: MeshOptions) {
     mkdirSync(join(opts.workDir, 'logs'), { recursive: true });
@@ -55,6 +65,11 @@ export class LocalMesh {
   }
 
   async startControlPlane(): Promise<void> {
+    if (this.opts.definitions === 'direct') {
+      this.direct = await DirectControlPlane.start(HOST, this.xdsPort || (await port(this.opts.ports, 18000)), this.state);
+      this.xdsPort = this.direct.xdsPort;
+      return;
+    }
     if (!this.apiPort) {
       this.apiPort = await port(this.opts.ports, 8080);
       this.xdsPort = await port(this.opts.ports, 18000);
@@ -74,22 +89,37 @@ export class LocalMesh {
 
   /** Starts a demo service instance and its sidecar; returns once the sidecar is live. */
   async addInstance(service: string, lane: string): Promise<Instance> {
-    const spec = DEMO_SERVICES.find((s) => s.name === service);
-    if (!spec) throw new Error(`no demo service ${service}`);
+    const spec = demoSpec(service);
     const n = fixedNext++;
     const appPort = await port(this.opts.ports, 3000 + n);
     const sidecarPort = await port(this.opts.ports, 15000 + n);
     const adminPort = await port(this.opts.ports, 19100 + n);
     const name = `${service}-${lane}`;
     const envoy = await this.startEnvoy('sidecar', name, { NODE_ID: name, SERVICE: service, LANE: lane, LISTENER_PORT: sidecarPort, ADMIN_PORT: adminPort });
-    const app = await startDemoService({
-      service, lane, host: HOST, port: appPort, calls: spec.calls,
-      sidecarUrl: `http://${HOST}:${sidecarPort}`, propagate: [this.opts.laneHeader ?? 'x-lane', 'baggage'],
-    });
-    const instance = { service, lane, appPort, sidecarPort, adminPort, app, envoy };
+    const instance = { service, lane, appPort, sidecarPort, adminPort, app: undefined as unknown as DemoService, envoy };
+    instance.app = await this.startApp(instance);
     this.instances.push(instance);
     await waitForEnvoyLive(adminPort, name);
     return instance;
+  }
+
+  private startApp(instance: Pick<Instance, 'service' | 'lane' | 'appPort' | 'sidecarPort'>): Promise<DemoService> {
+    const spec = demoSpec(instance.service);
+    return startDemoService({
+      service: spec.name, lane: instance.lane, host: HOST, port: instance.appPort, protocol: spec.protocol,
+      calls: spec.calls, grpcCallees: grpcCallees(spec),
+      sidecarUrl: `http://${HOST}:${instance.sidecarPort}`, propagate: [this.opts.laneHeader ?? 'x-lane', 'baggage'],
+    });
+  }
+
+  /** Stops an instance's app (its port then refuses connections); its sidecar keeps running. */
+  async stopApp(instance: Instance): Promise<void> {
+    await instance.app.close();
+  }
+
+  /** Starts an instance's app again on the same port. */
+  async restartApp(instance: Instance): Promise<void> {
+    instance.app = await this.startApp(instance);
   }
 
   async startIngress(): Promise<void> {
@@ -114,12 +144,36 @@ export class LocalMesh {
     return this.instances.filter((i) => i.service === service && i.lane === lane).map((i) => `${HOST}:${i.appPort}`);
   }
 
-  /** Defines the demo services, settings and lanes through the REST API. */
+  private demoSettings(): MeshState['settings'] {
+    const { laneHeader = 'x-lane', ingressDomain } = this.opts;
+    return { laneHeader, servedByHeader: 'x-lane-served-by', entryService: ENTRY_SERVICE, ...(ingressDomain && { ingressDomain }) };
+  }
+
+  /** Changes the served state (definitions: 'direct' only) and pushes it to every Envoy. */
+  updateState(edit: (state: MeshState) => void): void {
+    if (!this.direct) throw new Error('updateState needs definitions: "direct"; use the REST API');
+    edit(this.state);
+    this.direct.publish(this.state);
+  }
+
+  /** The demo services, settings and lanes as a MeshState (what applyDemoDefinitions writes). */
+  private demoState(): MeshState {
+    const services = Object.fromEntries(DEMO_SERVICES.map((spec) => [spec.name, {
+      name: spec.name, protocol: spec.protocol, port: SERVICE_PORT, endpoints: this.endpointsOf(spec.name, 'stable'),
+    }]));
+    const lanes = Object.fromEntries(DEMO_LANES.map((lane) => [lane.name, {
+      name: lane.name, description: 'demo lane', services: Object.fromEntries(lane.services.map((s) => [s, this.endpointsOf(s, lane.name)])),
+    }]));
+    return { settings: this.demoSettings(), services, lanes };
+  }
+
+  /** Defines the demo services, settings and lanes through the REST API (or directly). */
   async applyDemoDefinitions(): Promise<void> {
+    if (this.direct) return this.updateState((state) => Object.assign(state, this.demoState()));
     for (const spec of DEMO_SERVICES) {
-      await this.expectOk(await this.api('PUT', `/v1/services/${spec.name}`, { protocol: 'http', port: SERVICE_PORT, endpoints: this.endpointsOf(spec.name, 'stable') }));
+      await this.expectOk(await this.api('PUT', `/v1/services/${spec.name}`, { protocol: spec.protocol, port: SERVICE_PORT, endpoints: this.endpointsOf(spec.name, 'stable') }));
     }
-    await this.expectOk(await this.api('PUT', '/v1/settings', { laneHeader: this.opts.laneHeader ?? 'x-lane', servedByHeader: 'x-lane-served-by', entryService: ENTRY_SERVICE }));
+    await this.expectOk(await this.api('PUT', '/v1/settings', this.demoSettings()));
     for (const lane of DEMO_LANES) {
       const services = Object.fromEntries(lane.services.map((s) => [s, this.endpointsOf(s, lane.name)]));
       await this.expectOk(await this.api('PUT', `/v1/lanes/${lane.name}`, { services, description: 'demo lane' }));
@@ -143,6 +197,7 @@ export class LocalMesh {
     const envoys = [...this.instances.map((i) => i.envoy), ...(this.ingress ? [this.ingress.envoy] : [])];
     await Promise.all([...envoys.map((e) => e.stop()), ...this.instances.map((i) => i.app.close())]);
     if (this.controlPlane) await this.controlPlane.stop();
+    if (this.direct) await this.direct.close();
   }
 }
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { LocalMesh } from './mesh.js';
 
 const workDir = resolve(process.env.LANEWAY_MESH_DIR ?? '.laneway-mesh');
-const mesh = new LocalMesh({ workDir, ports: 'fixed' });
+const mesh = new LocalMesh({ workDir, ports: 'fixed', ingressDomain: 'lanes.localhost' });
 
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
@@ -31,7 +31,11 @@ console.log(`Laneway demo mesh is up (logs and data in ${workDir})
 ${rows.join('\n')}
 
 Try:
-  curl -s ${mesh.ingressUrl}/                          # every hop stable
-  curl -s -H 'x-lane: feature-x' ${mesh.ingressUrl}/   # orders served by feature-x
+  curl -s ${mesh.ingressUrl}/                                  # every hop stable
+  curl -s -H 'x-lane: feature-x' ${mesh.ingressUrl}/           # orders served by feature-x
+  curl -s -H 'baggage: lane=feature-x' ${mesh.ingressUrl}/     # the same, from W3C baggage
+  curl -s http://feature-x.lanes.localhost:${mesh.ingress.port}/          # the same, from the host
+  curl -s -b laneway-lane=feature-x ${mesh.ingressUrl}/        # ... a cookie
+  curl -s '${mesh.ingressUrl}/?lane=feature-x'                 # ... a query parameter
 
 Press Ctrl-C to stop everything.`);

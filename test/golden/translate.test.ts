@@ -15,12 +15,14 @@ const expectedFiles = new Set<string>();
 for (const c of cases) {
   describe(`golden ${c.name}`, () => {
     for (const proxy of c.proxies) {
-      const json = resourcesToJson(translateProxy(c.state, proxy.target));
+      // Names first, so a case that fails to translate never gets its outputs deleted as orphans.
+      for (const kind of RESOURCE_KINDS) expectedFiles.add(outputFile(c, proxy, kind));
+      let json: ReturnType<typeof resourcesToJson> | undefined;
+      const translated = () => (json ??= resourcesToJson(translateProxy(c.state, proxy.target)));
       for (const kind of RESOURCE_KINDS) {
         const file = outputFile(c, proxy, kind);
-        expectedFiles.add(file);
         test(`${proxy.name} ${kind}`, () => {
-          const actual = resourcesToYaml(json[kind]);
+          const actual = resourcesToYaml(translated()[kind]);
           const path = join(OUT_DIR, file);
           if (update) writeFileSync(path, actual);
           assert.ok(existsSync(path), `${file} is missing; run with LANEWAY_UPDATE_GOLDEN=1`);

@@ -7,6 +7,10 @@ import { pino } from 'pino';
 import { buildApi } from '../../control-plane/src/api/server.js';
 import { FileStore } from '../../control-plane/src/sources/store.js';
 
+const NOW = new Date('2030-01-01T00:00:00Z');
+const AT = '2030-01-01T00:00:00.000Z';
+const meta = (resourceVersion: string) => ({ resourceVersion, createdAt: AT, updatedAt: AT });
+
 describe('REST API over HTTP', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'laneway-api-'));
   let ready = false;
@@ -14,8 +18,8 @@ describe('REST API over HTTP', () => {
   let close: () => Promise<unknown> = async () => undefined;
 
   before(async () => {
-    const store = await FileStore.open(dataDir);
-    const app = buildApi({ store, getState: () => store.state(), ready: () => ready, logger: pino({ level: 'silent' }) });
+    const store = await FileStore.open(dataDir, { now: () => NOW });
+    const app = buildApi({ store, getState: () => store.state(), ready: () => ready, logger: pino({ level: 'silent' }), now: () => NOW });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     close = () => app.close();
@@ -43,38 +47,41 @@ describe('REST API over HTTP', () => {
 
   test('services: PUT creates (201) then updates (200); GET one and the sorted list', async () => {
     const payments = { protocol: 'grpc', port: 9090, endpoints: ['10.0.0.2:9090'] };
-    assert.deepEqual(await call('PUT', '/v1/services/payments', payments), { status: 201, type: 'application/json; charset=utf-8', body: { name: 'payments', ...payments } });
+    assert.deepEqual(await call('PUT', '/v1/services/payments', payments), { status: 201, type: 'application/json; charset=utf-8', body: { name: 'payments', ...payments, ...meta('1') } });
     assert.equal((await call('PUT', '/v1/services/orders', { name: 'orders', protocol: 'http', port: 8080 })).status, 201);
     const updated = await call('PUT', '/v1/services/orders', { protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'] });
-    assert.deepEqual(updated, { status: 200, type: 'application/json; charset=utf-8', body: { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'] } });
-    assert.deepEqual((await call('GET', '/v1/services/orders')).body, { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'] });
+    assert.deepEqual(updated, { status: 200, type: 'application/json; charset=utf-8', body: { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'], ...meta('3') } });
+    assert.deepEqual((await call('GET', '/v1/services/orders')).body, { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'], ...meta('3') });
     assert.deepEqual((await call('GET', '/v1/services')).body, { items: [
-      { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'] },
-      { name: 'payments', protocol: 'grpc', port: 9090, endpoints: ['10.0.0.2:9090'] },
+      { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'], ...meta('3') },
+      { name: 'payments', protocol: 'grpc', port: 9090, endpoints: ['10.0.0.2:9090'], ...meta('1') },
     ] });
   });
 
   test('lanes: PUT, GET, chained lanes, sorted list', async () => {
     assert.deepEqual(await call('PUT', '/v1/lanes/feature-x', { services: { orders: ['10.1.0.1:8080'] }, owner: 'ana' }), {
-      status: 201, type: 'application/json; charset=utf-8', body: { name: 'feature-x', services: { orders: ['10.1.0.1:8080'] }, owner: 'ana' },
+      status: 201, type: 'application/json; charset=utf-8', body: { name: 'feature-x', services: { orders: ['10.1.0.1:8080'] }, owner: 'ana', ...meta('4') },
     });
     assert.equal((await call('PUT', '/v1/lanes/feature-y', { fallback: 'feature-x', services: { payments: ['10.2.0.2:9090'] } })).status, 201);
     assert.deepEqual((await call('GET', '/v1/lanes')).body.items.map((l: { name: string }) => l.name), ['feature-x', 'feature-y']);
-    assert.deepEqual((await call('GET', '/v1/lanes/feature-y')).body, { name: 'feature-y', fallback: 'feature-x', services: { payments: ['10.2.0.2:9090'] } });
+    assert.deepEqual((await call('GET', '/v1/lanes/feature-y')).body, { name: 'feature-y', fallback: 'feature-x', services: { payments: ['10.2.0.2:9090'] }, ...meta('5') });
   });
 
   test('an invalid definition is a 400 naming every field, and changes nothing', async () => {
     const lanesBefore = await call('GET', '/v1/lanes');
     const fileBefore = readFileSync(join(dataDir, 'state.json'), 'utf8');
-    const bad = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] }, ttl: 5 });
+    const bad = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] }, colour: 5 });
     assert.deepEqual(bad, { status: 400, type: 'application/json; charset=utf-8', body: {
       error: 'invalid_definition',
-      message: 'lanes/feature-x/ttl: unknown field (allowed: name, fallback, services, owner, description, labels, expiresAt) (and 1 more error)',
+      message: 'lanes/feature-x/colour: unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, resourceVersion, createdAt, updatedAt)',
       details: [
-        { path: 'lanes/feature-x/ttl', reason: 'unknown field (allowed: name, fallback, services, owner, description, labels, expiresAt)' },
-        { path: 'lanes/feature-x/services/orders/0', reason: '"not an endpoint" is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)' },
+        { path: 'lanes/feature-x/colour', reason: 'unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, resourceVersion, createdAt, updatedAt)' },
       ],
     } });
+    const badEndpoint = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] } });
+    assert.deepEqual(badEndpoint.body.details, [
+      { path: 'lanes/feature-x/services/orders/0', reason: '"not an endpoint" is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)' },
+    ]);
     const dangling = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: {} });
     assert.deepEqual(dangling.body, {
       error: 'invalid_definition',
@@ -91,7 +98,7 @@ describe('REST API over HTTP', () => {
     assert.equal(reserved.body.message, 'lanes/stable/name: "stable" is reserved for the mainline instances');
     const list = await call('PUT', '/v1/services/orders', [1, 2]);
     assert.deepEqual(list.body.details, [{ path: 'services/orders', reason: 'the body must be a JSON object, got a list' }]);
-    for (const r of [dangling, cycle, renamed, badName, reserved, list]) assert.equal(r.status, 400);
+    for (const r of [badEndpoint, dangling, cycle, renamed, badName, reserved, list]) assert.equal(r.status, 400);
     assert.deepEqual(await call('GET', '/v1/lanes'), lanesBefore);
     assert.equal(readFileSync(join(dataDir, 'state.json'), 'utf8'), fileBefore);
   });
@@ -145,7 +152,7 @@ describe('REST API over HTTP', () => {
 
   test('settings: PUT fills defaults, refuses a missing entry service', async () => {
     assert.deepEqual(await call('PUT', '/v1/settings', { entryService: 'orders' }), { status: 200, type: 'application/json; charset=utf-8', body: {
-      laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', entryService: 'orders',
+      laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', entryService: 'orders', resourceVersion: '6',
     } });
     const bad = await call('PUT', '/v1/settings', { entryService: 'carts' });
     assert.deepEqual([bad.status, bad.body.details], [400, [{ path: 'settings/entryService', reason: 'service "carts" does not exist' }]]);
@@ -154,7 +161,7 @@ describe('REST API over HTTP', () => {
 
   test('DELETE answers 200 with what was deleted', async () => {
     assert.deepEqual(await call('DELETE', '/v1/lanes/feature-y'), { status: 200, type: 'application/json; charset=utf-8', body: {
-      name: 'feature-y', fallback: 'feature-x', services: { payments: ['10.2.0.2:9090'] },
+      name: 'feature-y', fallback: 'feature-x', services: { payments: ['10.2.0.2:9090'] }, ...meta('5'),
     } });
     assert.equal((await call('DELETE', '/v1/lanes/feature-x')).status, 200);
     assert.deepEqual((await call('GET', '/v1/lanes')).body, { items: [] });

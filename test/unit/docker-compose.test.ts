@@ -12,7 +12,7 @@ import { emptyMeshState } from '../../control-plane/src/model/types.js';
 import { validateMeshState } from '../../control-plane/src/model/validate.js';
 import { mergeSources } from '../../control-plane/src/sources/merge.js';
 import { parseDefinitionsFile } from '../../control-plane/src/sources/yaml-dir.js';
-import { DEMO_LANES, DEMO_SERVICES } from '../../deploy/demo/topology.js';
+import { DEMO_LANES, DEMO_SERVICES, grpcCallees } from '../../deploy/demo/topology.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -91,6 +91,19 @@ test('the mounted definitions are valid and match the local mesh topology', () =
   assert.deepEqual(Object.keys(state.services), DEMO_SERVICES.map((s) => s.name).sort());
   assert.deepEqual(Object.keys(state.lanes), DEMO_LANES.map((l) => l.name));
   for (const spec of DEMO_SERVICES) {
-    assert.equal(services[spec.name]!.environment!.CALLS ?? '', spec.calls.join(','), spec.name);
+    const env = services[spec.name]!.environment!;
+    assert.equal(env.CALLS ?? '', spec.calls.join(','), spec.name);
+    assert.equal(env.GRPC_CALLS ?? '', grpcCallees(spec).join(','), spec.name);
+    assert.equal(env.PROTOCOL ?? 'http', spec.protocol, spec.name);
+    assert.equal(state.services[spec.name]!.protocol, spec.protocol, spec.name);
+  }
+  // Every lane instance container runs like its stable one, only LANE differs.
+  for (const lane of DEMO_LANES) {
+    for (const service of lane.services) {
+      const { LANE, ...laneEnv } = services[`${service}-${lane.name}`]!.environment!;
+      const { LANE: _, ...stableEnv } = services[service]!.environment!;
+      assert.equal(LANE, lane.name);
+      assert.deepEqual(laneEnv, stableEnv, `${service}-${lane.name}`);
+    }
   }
 });

@@ -99,13 +99,21 @@ describe('validateSettings', () => {
   test('fills defaults', () => {
     assert.deepEqual(validateSettings({}), { ok: true, value: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by' } });
     assert.deepEqual(validateSettings({ laneHeader: 'tag', entryService: 'frontend' }), { ok: true, value: { laneHeader: 'tag', servedByHeader: 'x-lane-served-by', entryService: 'frontend' } });
+    assert.deepEqual(validateSettings({ maxLaneTtl: '7d', ingressDomain: 'app.example.test', defaultLaneTtl: '8h' }), {
+      ok: true, value: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', ingressDomain: 'app.example.test', defaultLaneTtl: '8h', maxLaneTtl: '7d' },
+    });
   });
   const invalid: Array<[string, unknown, string[]]> = [
     ['an uppercase header', { laneHeader: 'X-Lane' }, ["settings/laneHeader: must be a lowercase HTTP header name (letters, digits and !#$%&'*+.^_`|~-, at most 128), got \"X-Lane\""]],
     ['a pseudo-header', { laneHeader: ':authority' }, ["settings/laneHeader: must be a lowercase HTTP header name (letters, digits and !#$%&'*+.^_`|~-, at most 128), got \":authority\""]],
     ['a reserved header', { laneHeader: 'host' }, ['settings/laneHeader: "host" is reserved by HTTP and cannot carry lanes']],
     ['the same header twice', { laneHeader: 'x-a', servedByHeader: 'x-a' }, ['settings/servedByHeader: must differ from laneHeader "x-a"']],
-    ['unknown fields', { header: 'x' }, ['settings/header: unknown field (allowed: laneHeader, servedByHeader, entryService)']],
+    ['unknown fields', { header: 'x' }, ['settings/header: unknown field (allowed: laneHeader, servedByHeader, entryService, ingressDomain, defaultLaneTtl, maxLaneTtl)']],
+    ['a one-label ingress domain', { ingressDomain: 'localhost' }, ['settings/ingressDomain: must be a lowercase DNS name such as "app.example.test", got "localhost"']],
+    ['an uppercase ingress domain', { ingressDomain: 'App.example.test' }, ['settings/ingressDomain: must be a lowercase DNS name such as "app.example.test", got "App.example.test"']],
+    ['a TTL that is not a duration', { defaultLaneTtl: '2 hours' }, ['settings/defaultLaneTtl: must be a duration such as "90s", "30m", "2h", "1h30m" or "7d", from 1s to 366d, got "2 hours"']],
+    ['a TTL over a year', { maxLaneTtl: '367d' }, ['settings/maxLaneTtl: must be a duration such as "90s", "30m", "2h", "1h30m" or "7d", from 1s to 366d, got "367d"']],
+    ['a default TTL over the maximum', { defaultLaneTtl: '2d', maxLaneTtl: '1d' }, ['settings/defaultLaneTtl: "2d" is longer than maxLaneTtl "1d"']],
   ];
   for (const [title, input, expected] of invalid) {
     test(`refuses ${title}`, () => assert.deepEqual(errorsOf(validateSettings(input)), expected));

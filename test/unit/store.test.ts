@@ -27,10 +27,11 @@ describe('FileStore', () => {
 
   test('writes survive a reopen, and report whether they created', async () => {
     const dir = freshDir();
-    const store = await FileStore.open(dir);
-    assert.deepEqual(await store.putService(orders), { value: orders, created: true });
-    assert.deepEqual(await store.putService({ ...orders, port: 8081 }), { value: { ...orders, port: 8081 }, created: false });
-    assert.deepEqual(await store.putLane(featureX), { value: featureX, created: true });
+    const store = await FileStore.open(dir, { now: () => new Date('2030-01-01T00:00:00Z') });
+    const meta = (resourceVersion: string) => ({ resourceVersion, createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2030-01-01T00:00:00.000Z' });
+    assert.deepEqual(await store.putService(orders), { value: orders, meta: meta('1'), created: true, changed: true });
+    assert.deepEqual(await store.putService({ ...orders, port: 8081 }), { value: { ...orders, port: 8081 }, meta: meta('2'), created: false, changed: true });
+    assert.deepEqual(await store.putLane(featureX), { value: featureX, meta: meta('3'), created: true, changed: true });
     await store.putSettings({ laneHeader: 'tag', servedByHeader: 'x-served-by', entryService: 'orders' });
     const reopened = await FileStore.open(dir);
     assert.deepEqual(reopened.state(), {
@@ -108,9 +109,9 @@ describe('FileStore', () => {
     });
     await assert.rejects(store.deleteLane('nope'), NotFoundError);
     await assert.rejects(store.deleteService('constructor'), NotFoundError);
-    assert.deepEqual(await store.deleteLane('feature-y'), featureY);
-    assert.deepEqual(await store.deleteLane('feature-x'), featureX);
-    assert.deepEqual(await store.deleteService('orders'), orders);
+    assert.deepEqual((await store.deleteLane('feature-y')).value, featureY);
+    assert.deepEqual((await store.deleteLane('feature-x')).value, featureX);
+    assert.deepEqual((await store.deleteService('orders')).value, orders);
     assert.deepEqual(Object.keys(store.state().services), ['payments']);
   });
 

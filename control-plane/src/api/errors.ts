@@ -1,12 +1,17 @@
 // The API's one error shape, {error, message, details}, for our own errors and Fastify's alike:
 // bad input is always a 4xx naming what to fix, never a 500.
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ConflictError, describeErrors, NotFoundError, ValidationError, type FieldError } from '../model/errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConflictError, describeErrors, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../model/errors.js';
+import { fieldErrorsFromSchema, type SchemaFailure } from './schema-errors.js';
 
 export type ErrorCode =
   | 'invalid_definition'
   | 'not_found'
   | 'conflict'
+  | 'precondition_failed'
+  | 'unprocessable'
+  | 'unauthenticated'
+  | 'forbidden'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'bad_request'
@@ -47,11 +52,25 @@ export function namedBody(body: unknown, collection: 'services' | 'lanes', name:
   return { ...body, name };
 }
 
-function fromFastify(err: FastifyError): ApiError | undefined {
-  if (err.validation) {
-    const details = err.validation.map((v) => ({ path: `${err.validationContext ?? 'body'}${v.instancePath}`, reason: v.message ?? 'is invalid' }));
-    return new ApiError(400, 'bad_request', describeErrors(details), details);
+/** Where a route's request parts sit in the model's paths; set by routes as `config.objectPath`. */
+export type ObjectPath = (params: Record<string, string>) => string;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    objectPath?: ObjectPath;
   }
+}
+
+function fromSchemaFailure(err: FastifyError, request: FastifyRequest): ApiError {
+  const context = err.validationContext ?? 'body';
+  const objectPath = request.routeOptions.config?.objectPath?.(request.params as Record<string, string>);
+  const prefix = context === 'querystring' ? 'query' : context === 'headers' ? 'headers' : objectPath ?? context;
+  const details = fieldErrorsFromSchema(err.validation as unknown as SchemaFailure[], prefix);
+  return new ApiError(400, context === 'body' ? 'invalid_definition' : 'bad_request', describeErrors(details), details);
+}
+
+function fromFastify(err: FastifyError, request: FastifyRequest): ApiError | undefined {
+  if (err.validation) return fromSchemaFailure(err, request);
   const field = (path: string, reason: string) => [{ path, reason }];
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -67,12 +86,13 @@ function fromFastify(err: FastifyError): ApiError | undefined {
   return status >= 400 && status < 500 ? new ApiError(status, 'bad_request', err.message, field('request', err.message)) : undefined;
 }
 
-function toApiError(err: unknown): ApiError | undefined {
+function toApiError(err: unknown, request: FastifyRequest): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (err instanceof PreconditionFailedError) return new ApiError(412, 'precondition_failed', err.message, [{ path: err.path, reason: err.currentVersion === undefined ? 'does not exist' : `resourceVersion is ${err.currentVersion}` }]);
   if (err instanceof ValidationError) return invalidDefinition(err.errors);
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.details);
   if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message, [{ path: `${err.kind}s/${err.objectName}`, reason: 'does not exist' }]);
-  return typeof err === 'object' && err !== null ? fromFastify(err as FastifyError) : undefined;
+  return typeof err === 'object' && err !== null ? fromFastify(err as FastifyError, request) : undefined;
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
@@ -82,7 +102,7 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
-    const known = toApiError(err);
+    const known = toApiError(err, request);
     if (known) return sendError(reply, known);
     request.log.error({ err }, 'request failed');
     return sendError(reply, new ApiError(500, 'internal', 'internal error; see the control plane log'));

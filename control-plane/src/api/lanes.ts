@@ -1,30 +1,153 @@
 // /v1/lanes: lanes and the service instances they override. Reads show the served (merged) state;
 // writes go to the store, whose validation decides what is accepted.
-import type { FastifyInstance } from 'fastify';
+import { randomInt } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { NotFoundError, PreconditionFailedError } from '../model/errors.js';
 import type { Lane } from '../model/types.js';
-import { ApiError, namedBody } from './errors.js';
-import type { ApiContext } from './server.js';
+import type { LaneMeta, Preconditions, Stored, Written } from '../sources/store.js';
+import { ApiError, invalidDefinition, namedBody } from './errors.js';
+import { planExpiry } from './lane-ttl.js';
+import { applyMergePatch } from './merge-patch.js';
+import { preconditionsOf, setVersionHeader } from './preconditions.js';
+import { byName, errorResponses, LANE_SCHEMA, listOf, mergePatchOf, ref, WRITE_HEADERS } from './schemas.js';
+import { assertWritable, definitionFields, laneView, servedObject, type ApiContext } from './views.js';
 
 type ByName = { Params: { name: string } };
+type Body = Record<string, unknown>;
+type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
 
-export function registerLaneRoutes(app: FastifyInstance, { store, getState }: ApiContext): void {
-  app.get('/v1/lanes', async () => {
-    const lanes = getState().lanes;
-    return { items: Object.keys(lanes).sort().map((name) => lanes[name]) };
+const lanePath = (params: Record<string, string>) => `lanes/${params.name}`;
+const NAME_PREFIX = { type: 'string', pattern: '^[a-z0-9][-a-z0-9]{0,56}$', description: 'the server appends 5 random letters and digits to make the name' };
+const CREATE_SCHEMA = {
+  type: 'object',
+  description: 'A lane to create; give `name`, or `namePrefix` to have one generated.',
+  properties: { ...(LANE_SCHEMA.properties as object), namePrefix: NAME_PREFIX },
+  additionalProperties: false,
+};
+
+/** Runs a lane write and answers with the lane; `desired` gives the whole requested lane, ttl/expiresAt as asked. */
+export async function writeLane(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  desired: (current: Stored<Lane, LaneMeta> | undefined) => Body,
+  preconditions: Preconditions,
+  status: (result: Written<Lane, LaneMeta>) => number = (result) => (result.created ? 201 : 200),
+) {
+  assertWritable(ctx, 'lanes', name);
+  const result = await ctx.store.updateLane(name, (current) => {
+    const { ttl, expiresAt, ...definition } = definitionFields(desired(current));
+    const had = current && { ttl: current.meta.ttl, expiresAt: current.value.expiresAt };
+    const expiry = planExpiry({ ttl, expiresAt }, had, ctx.getState().settings, ctx.now().getTime(), `lanes/${name}`);
+    return { lane: { ...definition, name, ...(expiry.expiresAt && { expiresAt: expiry.expiresAt }) }, ttl: expiry.ttl };
+  }, preconditions);
+  request.audit = { target: `lanes/${name}`, resourceVersion: result.meta.resourceVersion, outcome: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
+  setVersionHeader(reply, result.meta.resourceVersion);
+  return reply.status(status(result)).send(laneView(ctx, result.value));
+}
+
+function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
+  if (text === undefined) return [];
+  return text.split(',').map((term) => {
+    const [key, value, extra] = term.trim().split('=');
+    if (!key || extra !== undefined) throw new ApiError(400, 'bad_request', `query/label: ${JSON.stringify(term)} is not key=value or key`, [{ path: 'query/label', reason: 'must be comma-separated key=value or key terms' }]);
+    return [key, value];
+  });
+}
+
+function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
+  if (query.owner !== undefined && lane.owner !== query.owner) return false;
+  if (query.service !== undefined && !Object.hasOwn(lane.services, query.service)) return false;
+  const labels = lane.labels ?? {};
+  return selector.every(([key, value]) => Object.hasOwn(labels, key) && (value === undefined || labels[key] === value));
+}
+
+function generatedName(prefix: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return prefix + Array.from({ length: 5 }, () => alphabet[randomInt(alphabet.length)]).join('');
+}
+
+async function createLane(ctx: ApiContext, request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
+  const { namePrefix, ...body } = request.body;
+  if (typeof body.name === 'string' && namePrefix !== undefined) throw invalidDefinition([{ path: 'lanes/namePrefix', reason: 'give name or namePrefix, not both' }]);
+  if (typeof body.name !== 'string' && typeof namePrefix !== 'string') throw invalidDefinition([{ path: 'lanes/name', reason: 'is required (or give namePrefix to have one generated)' }]);
+  for (let attempt = 1; ; attempt++) {
+    const name = typeof body.name === 'string' ? body.name : generatedName(namePrefix as string);
+    try {
+      reply.header('location', `/v1/lanes/${name}`);
+      return await writeLane(ctx, request, reply, name, () => body, { ifNoneMatch: true });
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      if (typeof body.name !== 'string' && attempt < 5) continue;
+      throw new ApiError(409, 'conflict', `lane "${name}" already exists; PUT /v1/lanes/${name} replaces it`, [{ path: `lanes/${name}`, reason: 'already exists' }]);
+    }
+  }
+}
+
+export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const tags = ['lanes'];
+  const one = { params: byName(), tags };
+  app.get<LaneQuery>('/v1/lanes', {
+    schema: {
+      tags, summary: 'List lanes (sorted by name), optionally filtered',
+      querystring: { type: 'object', additionalProperties: false, properties: {
+        owner: { type: 'string', description: 'only lanes with this owner' },
+        label: { type: 'string', description: 'comma-separated key=value (or key) terms, all of which must match' },
+        service: { type: 'string', description: 'only lanes that override this service' },
+      } },
+      response: { 200: listOf('Lane'), ...errorResponses() },
+    },
+  }, async (request) => {
+    const selector = labelSelector(request.query.label);
+    const lanes = ctx.getState().lanes;
+    return { items: Object.keys(lanes).sort().map((name) => lanes[name]!).filter((lane) => matchesQuery(lane, request.query, selector)).map((lane) => laneView(ctx, lane)) };
   });
 
-  app.get<ByName>('/v1/lanes/:name', async (request) => {
-    const { lanes } = getState();
+  app.post<{ Body: Body }>('/v1/lanes', {
+    schema: { tags, summary: 'Create a lane (409 if the name is taken)', body: CREATE_SCHEMA, response: { 201: ref('Lane'), ...errorResponses(409, 413, 415, 422) } },
+    config: { objectPath: () => 'lanes' },
+  }, (request, reply) => createLane(ctx, request, reply));
+
+  app.get<ByName>('/v1/lanes/:name', {
+    schema: { ...one, summary: 'Get a lane', response: { 200: ref('Lane'), ...errorResponses(404) } },
+    config: { objectPath: lanePath },
+  }, async (request, reply) => {
+    const view = laneView(ctx, servedObject(ctx, 'lanes', request.params.name));
+    setVersionHeader(reply, view.resourceVersion);
+    return view;
+  });
+
+  app.put<ByName & { Body: Body }>('/v1/lanes/:name', {
+    schema: { headers: WRITE_HEADERS, ...one, summary: 'Create or replace a lane (If-Match: only that version; If-None-Match: * only create)', body: ref('Lane'), response: { 200: ref('Lane'), 201: ref('Lane'), ...errorResponses(409, 412, 413, 415, 422) } },
+    config: { objectPath: lanePath },
+  }, async (request, reply) => {
     const { name } = request.params;
-    if (!Object.hasOwn(lanes, name)) throw new ApiError(404, 'not_found', `lane "${name}" does not exist`, [{ path: `lanes/${name}`, reason: 'does not exist' }]);
-    return lanes[name];
+    const body = namedBody(request.body, 'lanes', name);
+    return writeLane(ctx, request, reply, name, () => body, preconditionsOf(request, `lanes/${name}`));
   });
 
-  app.put<ByName>('/v1/lanes/:name', async (request, reply) => {
-    const lane = namedBody(request.body, 'lanes', request.params.name) as unknown as Lane;
-    const { value, created } = await store.putLane(lane);
-    return reply.status(created ? 201 : 200).send(value);
+  app.patch<ByName & { Body: Body }>('/v1/lanes/:name', {
+    schema: { headers: WRITE_HEADERS, ...one, summary: 'Change some fields of a lane (JSON Merge Patch: null removes a field)', consumes: ['application/merge-patch+json', 'application/json'], body: mergePatchOf(LANE_SCHEMA, 'fields to change; null removes one'), response: { 200: ref('Lane'), ...errorResponses(404, 409, 412, 413, 415, 422) } },
+    config: { objectPath: lanePath },
+  }, async (request, reply) => {
+    const { name } = request.params;
+    const { ttl, expiresAt, ...patch } = definitionFields(namedBody(request.body, 'lanes', name));
+    return writeLane(ctx, request, reply, name, (current) => {
+      if (!current) throw new NotFoundError('lane', name);
+      const { expiresAt: _kept, ...definition } = current.value;
+      return { ...(applyMergePatch(definition, patch) as Body), ttl, expiresAt };
+    }, preconditionsOf(request, `lanes/${name}`));
   });
 
-  app.delete<ByName>('/v1/lanes/:name', async (request) => store.deleteLane(request.params.name));
+  app.delete<ByName>('/v1/lanes/:name', {
+    schema: { headers: WRITE_HEADERS, ...one, summary: 'Delete a lane (409 while another lane falls back to it)', response: { 200: ref('Lane'), ...errorResponses(404, 409, 412) } },
+    config: { objectPath: lanePath },
+  }, async (request) => {
+    const { name } = request.params;
+    assertWritable(ctx, 'lanes', name);
+    const { value, meta } = await ctx.store.deleteLane(name, preconditionsOf(request, `lanes/${name}`));
+    request.audit = { target: `lanes/${name}`, resourceVersion: meta.resourceVersion, outcome: 'deleted' };
+    return { ...value, ...(meta.ttl && { ttl: meta.ttl }), resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
+  });
 }

@@ -1,12 +1,23 @@
 // The REST API: a Fastify instance with every route registered; the caller decides where it listens.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { MeshState, Settings } from '../model/types.js';
+import type { MeshState } from '../model/types.js';
 import type { FileStore } from '../sources/store.js';
-import { ApiError, invalidDefinition, registerErrorHandling, sendError } from './errors.js';
+import { registerAccessControl } from './access.js';
+import { ApiError, registerErrorHandling, sendError } from './errors.js';
+import { registerLaneServiceRoutes } from './lane-services.js';
 import { registerLaneRoutes } from './lanes.js';
+import { registerOpenApi } from './openapi.js';
+import { SHARED_SCHEMAS } from './schemas.js';
 import { registerServiceRoutes } from './services.js';
+import { registerSettingsRoutes } from './settings.js';
+import type { TokenRegistry } from './tokens.js';
+import type { ApiContext, Collection } from './views.js';
 
 export const BODY_LIMIT = 1024 * 1024;
+export const API_VERSION = '1.0.0';
+
+/** Registers more routes (e.g. debugging) in the API's scope: same access control, errors and OpenAPI document. */
+export type ApiPlugin = (app: FastifyInstance) => void;
 
 export interface ApiOptions {
   /** Where writes go. */
@@ -17,32 +28,67 @@ export interface ApiOptions {
   ready?: () => boolean;
   /** A pino logger. */
   logger: FastifyBaseLogger;
+  /** Tokens callers must present; absent or empty: only loopback clients are answered. */
+  tokens?: TokenRegistry;
+  /** Objects another source (the config directory) defines; the API refuses to write them. */
+  definedElsewhere?: (kind: Collection | 'settings', name: string) => boolean;
+  /** The clock for TTLs and time left (tests pass a fixed one). */
+  now?: () => Date;
+  /** More route groups, registered after the built-in ones. */
+  plugins?: ApiPlugin[];
 }
 
-export type ApiContext = Pick<ApiOptions, 'store' | 'getState'>;
+const AJV_OPTIONS = {
+  // Fastify's defaults coerce types and drop unknown fields silently; a bad field must be a 400 naming it.
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: false,
+  allErrors: true,
+  verbose: true,
+  allowUnionTypes: true,
+};
 
-function registerSettingsRoutes(app: FastifyInstance, { store, getState }: ApiContext): void {
-  app.get('/v1/settings', async () => getState().settings);
-  app.put('/v1/settings', async (request) => {
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidDefinition([{ path: 'settings', reason: 'the body must be a JSON object' }]);
-    return store.putSettings(body as Settings);
+function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | undefined): void {
+  const schema = (summary: string, status: string) => ({
+    tags: ['operations'], summary, security: [],
+    response: { 200: { type: 'object', properties: { status: { type: 'string', enum: [status] } } } },
+  });
+  app.get('/healthz', { schema: schema('Liveness: the process answers', 'ok'), config: { access: 'public' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', {
+    schema: { ...schema('Readiness: definitions are loaded and served', 'ready'), response: { ...schema('', 'ready').response, 503: { description: 'not ready yet', $ref: 'Error#' } } },
+    config: { access: 'public' },
+  }, async (_request, reply) => {
+    if (ready?.()) return { status: 'ready' };
+    return sendError(reply, new ApiError(503, 'not_ready', 'the control plane is not ready yet'));
   });
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT });
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS } });
   // Only JSON bodies: text/plain would otherwise reach handlers as a string instead of a 415.
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Response schemas document the answers; JSON.stringify sends exactly what the handler returns.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerErrorHandling(app);
+  registerAccessControl(app, options.tokens);
+  registerOpenApi(app, API_VERSION);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    if (options.ready?.()) return { status: 'ready' };
-    return sendError(reply, new ApiError(503, 'not_ready', 'the control plane is not ready yet'));
+  const ctx: ApiContext = {
+    store: options.store,
+    getState: options.getState,
+    now: options.now ?? (() => new Date()),
+    definedElsewhere: options.definedElsewhere ?? (() => false),
+  };
+  app.register(async (scope) => {
+    registerHealthRoutes(scope, options.ready);
+    registerServiceRoutes(scope, ctx);
+    registerLaneRoutes(scope, ctx);
+    registerLaneServiceRoutes(scope, ctx);
+    registerSettingsRoutes(scope, ctx);
+    for (const plugin of options.plugins ?? []) plugin(scope);
   });
-  registerServiceRoutes(app, options);
-  registerLaneRoutes(app, options);
-  registerSettingsRoutes(app, options);
   return app;
 }
+

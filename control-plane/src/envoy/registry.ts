@@ -8,19 +8,25 @@ import { file_envoy_config_cluster_v3_cluster } from './generated/envoy/config/c
 import { file_envoy_config_endpoint_v3_endpoint } from './generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { file_envoy_config_listener_v3_listener } from './generated/envoy/config/listener/v3/listener_pb.js';
 import { file_envoy_config_route_v3_route } from './generated/envoy/config/route/v3/route_pb.js';
+import { file_envoy_config_route_v3_route_components } from './generated/envoy/config/route/v3/route_components_pb.js';
 import { file_envoy_extensions_filters_http_router_v3_router } from './generated/envoy/extensions/filters/http/router/v3/router_pb.js';
 import { file_envoy_extensions_filters_network_http_connection_manager_v3_http_connection_manager } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { file_envoy_extensions_filters_http_lua_v3_lua } from './generated/envoy/extensions/filters/http/lua/v3/lua_pb.js';
+import { file_envoy_type_matcher_v3_http_inputs } from './generated/envoy/type/matcher/v3/http_inputs_pb.js';
 import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from './generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { file_envoy_service_discovery_v3_discovery } from './generated/envoy/service/discovery/v3/discovery_pb.js';
 
 export const envoyRegistry = createRegistry(
   file_envoy_config_listener_v3_listener,
   file_envoy_config_route_v3_route,
+  file_envoy_config_route_v3_route_components,
   file_envoy_config_cluster_v3_cluster,
   file_envoy_config_endpoint_v3_endpoint,
   file_envoy_extensions_filters_network_http_connection_manager_v3_http_connection_manager,
   file_envoy_extensions_filters_http_router_v3_router,
   file_envoy_extensions_upstreams_http_v3_http_protocol_options,
+  file_envoy_extensions_filters_http_lua_v3_lua,
+  file_envoy_type_matcher_v3_http_inputs,
   file_envoy_config_bootstrap_v3_bootstrap,
   file_envoy_admin_v3_config_dump,
   file_envoy_admin_v3_config_dump_shared,

@@ -45,3 +45,16 @@ export class NotFoundError extends Error {
     this.name = 'NotFoundError';
   }
 }
+
+/** A write conditioned on a resourceVersion (If-Match, If-None-Match) that does not hold; nothing was changed. */
+export class PreconditionFailedError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    /** The object's resourceVersion now; undefined when it does not exist. */
+    readonly currentVersion: string | undefined,
+  ) {
+    super(message);
+    this.name = 'PreconditionFailedError';
+  }
+}

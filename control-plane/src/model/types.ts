@@ -8,6 +8,8 @@ export interface Service {
   protocol: Protocol;
   port: number;
   endpoints: string[];
+  /** Services this one calls: its sidecar gets only their routes and clusters. Absent: every service. */
+  dependsOn?: string[];
 }
 
 /** A lane: the services it overrides, each with the endpoints of the lane's instance. */
@@ -21,6 +23,22 @@ export interface Lane {
   labels?: Record<string, string>;
   /** RFC 3339 timestamp after which the lane is removed. */
   expiresAt?: string;
+  /** When every endpoint of this lane's instance of a service is unhealthy, serve from stable. Off by default. */
+  fallbackOnUnhealthy?: boolean;
+}
+
+/**
+ * Where a request's lane comes from besides the lane header (which always wins) and the host
+ * subdomain (Settings.ingressDomain). `false` turns a mechanism off; an absent field takes its
+ * default from DEFAULT_LANE_FROM.
+ */
+export interface LaneFrom {
+  /** Every proxy: the W3C `baggage` member holding the lane ("lane"). */
+  baggage?: string | false;
+  /** Ingress: the cookie holding the lane ("laneway-lane"). */
+  cookie?: string | false;
+  /** Ingress: the query parameter holding the lane ("lane"). */
+  query?: string | false;
 }
 
 export interface Settings {
@@ -30,6 +48,14 @@ export interface Settings {
   servedByHeader: string;
   /** Service the ingress gateway sends requests to. */
   entryService?: string;
+  /** DNS suffix under which the ingress takes the lane from the host: "<lane>.<ingressDomain>". */
+  ingressDomain?: string;
+  /** TTL ("2h") given to lanes created through the API without ttl or expiresAt. */
+  defaultLaneTtl?: string;
+  /** Longest TTL the API accepts when a lane is created, updated or renewed. */
+  maxLaneTtl?: string;
+  /** Lane entry by baggage, cookie and query parameter; absent fields take DEFAULT_LANE_FROM. */
+  laneFrom?: LaneFrom;
 }
 
 export interface MeshState {
@@ -44,6 +70,13 @@ export const STABLE = 'stable';
 export const DEFAULT_SETTINGS: Settings = {
   laneHeader: 'x-lane',
   servedByHeader: 'x-lane-served-by',
+};
+
+/** At the ingress the first present wins: lane header, baggage, host subdomain, cookie, query. */
+export const DEFAULT_LANE_FROM: Required<LaneFrom> = {
+  baggage: 'lane',
+  cookie: 'laneway-lane',
+  query: 'lane',
 };
 
 export function emptyMeshState(): MeshState {

@@ -1,23 +1,24 @@
 // Validation of definitions from any source. Every error names the field path and why it is wrong;
 // each validator returns a normalized copy (fixed key order, defaults filled) when the input is valid.
 import { isIPv4, isIPv6 } from 'node:net';
+import { DURATION_DESCRIPTION, parseDuration } from './duration.js';
 import type { FieldError, Validated } from './errors.js';
 import { DEFAULT_SETTINGS, STABLE, type Lane, type MeshState, type Service, type Settings } from './types.js';
 
 type Fields = Record<string, unknown>;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOST_LABEL = /^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
-const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+export const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 // Headers Envoy or HTTP itself owns; carrying a lane in them would break requests.
 const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'proxy-connection', 'expect']);
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 63, labelPrefix: 253 };
+export const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+export const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 63, labelPrefix: 253 };
 
 const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints'];
 const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt'];
-const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService'];
+const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl'];
 
 function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -192,20 +193,41 @@ function checkHeader(value: unknown, path: string, errors: FieldError[]): void {
   }
 }
 
+function checkDomain(value: unknown, path: string, errors: FieldError[]): void {
+  const labels = typeof value === 'string' ? value.split('.') : [];
+  if (typeof value !== 'string' || value.length > 253 || labels.length < 2 || !labels.every((l) => DNS_LABEL.test(l)) || /^[\d.]+$/.test(value)) {
+    errors.push({ path, reason: `must be a lowercase DNS name such as "app.example.test", got ${show(value)}` });
+  }
+}
+
+function checkDuration(value: unknown, path: string, errors: FieldError[]): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) errors.push({ path, reason: `must be ${DURATION_DESCRIPTION}, from 1s to 366d, got ${show(value)}` });
+  return seconds;
+}
+
 /** Settings; laneHeader and servedByHeader default to "x-lane" and "x-lane-served-by". */
 export function validateSettings(input: unknown, path = 'settings'): Validated<Settings> {
   if (!isObject(input)) return { ok: false, errors: [{ path, reason: typeReason(input, 'an object') }] };
   const errors: FieldError[] = [];
   checkFields(input, SETTINGS_FIELDS, path, errors);
-  const { laneHeader = DEFAULT_SETTINGS.laneHeader, servedByHeader = DEFAULT_SETTINGS.servedByHeader, entryService } = input;
+  const { laneHeader = DEFAULT_SETTINGS.laneHeader, servedByHeader = DEFAULT_SETTINGS.servedByHeader, entryService, ingressDomain, defaultLaneTtl, maxLaneTtl } = input;
   checkHeader(laneHeader, `${path}/laneHeader`, errors);
   checkHeader(servedByHeader, `${path}/servedByHeader`, errors);
   if (laneHeader === servedByHeader) errors.push({ path: `${path}/servedByHeader`, reason: `must differ from laneHeader ${show(laneHeader)}` });
   if (entryService !== undefined) checkName(entryService, `${path}/entryService`, errors);
+  if (ingressDomain !== undefined) checkDomain(ingressDomain, `${path}/ingressDomain`, errors);
+  const defaultTtl = checkDuration(defaultLaneTtl, `${path}/defaultLaneTtl`, errors);
+  const maxTtl = checkDuration(maxLaneTtl, `${path}/maxLaneTtl`, errors);
+  if (defaultTtl !== undefined && maxTtl !== undefined && defaultTtl > maxTtl) errors.push({ path: `${path}/defaultLaneTtl`, reason: `${show(defaultLaneTtl)} is longer than maxLaneTtl ${show(maxLaneTtl)}` });
   return result(errors, () => ({
     laneHeader: laneHeader as string,
     servedByHeader: servedByHeader as string,
     ...(entryService !== undefined && { entryService: entryService as string }),
+    ...(ingressDomain !== undefined && { ingressDomain: ingressDomain as string }),
+    ...(defaultLaneTtl !== undefined && { defaultLaneTtl: defaultLaneTtl as string }),
+    ...(maxLaneTtl !== undefined && { maxLaneTtl: maxLaneTtl as string }),
   }));
 }
 

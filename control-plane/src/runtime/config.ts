@@ -8,11 +8,15 @@ export interface ControlPlaneConfig {
   host: string;
   configDir?: string;
   logLevel: string;
+  /** YAML/JSON file of API tokens (see api/tokens.ts). */
+  tokensFile?: string;
+  /** Inline API tokens, "name:role:token,..."; from the environment only, so they never show in `ps`. */
+  apiTokens?: string;
 }
 
 interface OptionSpec {
   key: keyof ControlPlaneConfig;
-  flag: string;
+  flag?: string;
   env: string;
   kind: 'string' | 'port';
   default?: string;
@@ -25,10 +29,12 @@ const OPTIONS: OptionSpec[] = [
   { key: 'host', flag: '--host', env: 'LANEWAY_HOST', kind: 'string', default: '127.0.0.1' },
   { key: 'configDir', flag: '--config-dir', env: 'LANEWAY_CONFIG_DIR', kind: 'string' },
   { key: 'logLevel', flag: '--log-level', env: 'LANEWAY_LOG_LEVEL', kind: 'string', default: 'info' },
+  { key: 'tokensFile', flag: '--tokens-file', env: 'LANEWAY_TOKENS_FILE', kind: 'string' },
+  { key: 'apiTokens', env: 'LANEWAY_API_TOKENS', kind: 'string' },
 ];
 
 export const USAGE = `usage: laneway serve [options]
-${OPTIONS.map((o) => `  ${`${o.flag} VALUE`.padEnd(22)} env ${o.env.padEnd(20)}${o.default ? ` default ${o.default}` : ''}`).join('\n')}`;
+${OPTIONS.map((o) => `  ${(o.flag ? `${o.flag} VALUE` : '').padEnd(22)} env ${o.env.padEnd(20)}${o.default ? ` default ${o.default}` : ''}`).join('\n')}`;
 
 export class ConfigError extends Error {}
 
@@ -57,10 +63,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlan
   const flags = readFlags(argv);
   const config: Record<string, string | number | undefined> = {};
   for (const o of OPTIONS) {
-    const fromFlag = flags.get(o.flag);
+    const fromFlag = o.flag === undefined ? undefined : flags.get(o.flag);
     const fromEnv = env[o.env] || undefined;
     const raw = fromFlag ?? fromEnv ?? o.default;
-    const source = fromFlag !== undefined ? o.flag : fromEnv !== undefined ? o.env : 'default';
+    const source = fromFlag !== undefined ? o.flag! : fromEnv !== undefined ? o.env : 'default';
     if (raw === undefined) continue;
     if (raw === '') throw new ConfigError(`${source}: must not be empty`);
     config[o.key] = o.kind === 'port' ? parsePort(source, raw) : raw;

@@ -1,7 +1,9 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
-import { buildApi } from '../api/server.js';
+import { buildApi, type ApiPlugin } from '../api/server.js';
+import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
+import { LaneExpiry } from '../sources/expiry.js';
 import { mergeSources } from '../sources/merge.js';
 import { FileStore } from '../sources/store.js';
 import { watchYamlDir, type YamlDefinitions } from '../sources/yaml-dir.js';
@@ -9,7 +11,9 @@ import { SnapshotCache } from '../xds/cache.js';
 import { startXdsServer } from '../xds/server.js';
 import type { ControlPlaneConfig } from './config.js';
 import { proxyTargetFromNode } from './node-target.js';
+import { PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
+import { wireDebugging } from './debug-wiring.js';
 
 export interface RunningControlPlane {
   apiPort: number;
@@ -17,13 +21,35 @@ export interface RunningControlPlane {
   close(): Promise<void>;
 }
 
+async function loadTokens(config: ControlPlaneConfig, logger: Logger): Promise<TokenRegistry> {
+  const tokens = await loadApiTokens(config.tokensFile, config.apiTokens);
+  if (tokens.length === 0) {
+    logger.warn({ host: config.host }, 'no API tokens configured: the REST API answers only clients on this host (loopback), with admin rights; set --tokens-file or LANEWAY_API_TOKENS to open it to others');
+  } else {
+    const roles = { admin: tokens.filter((t) => t.role === 'admin').length, viewer: tokens.filter((t) => t.role === 'viewer').length };
+    logger.info({ tokens: tokens.length, ...roles }, 'REST API requires a bearer token');
+  }
+  return new TokenRegistry(tokens);
+}
+
 export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
+  const tokens = await loadTokens(config, logger);
   const store = await FileStore.open(config.dataDir);
+  // Before the first snapshot: lanes that expired while the control plane was down are never served.
+  const expiry = new LaneExpiry({ store, logger });
+  await expiry.start();
   const cache = new SnapshotCache();
   const publisher = new SnapshotPublisher(cache, logger);
   let yamlDefs: YamlDefinitions = { services: {}, lanes: {} };
   let current: MeshState = store.state();
 
+  let reasons = new Set<string>();
+  // Bursts of writes cost a few rebuilds (LANEWAY_PUSH_HOLD_OFF_MS / LANEWAY_PUSH_MAX_DELAY_MS).
+  const push = new PushDebounce(pushDebounceFromEnv(process.env), () => {
+    const ms = publisher.publish(current);
+    logger.info({ why: [...reasons].join(', '), ms: Math.round(ms * 100) / 100, lanes: Object.keys(current.lanes).length }, 'snapshots rebuilt');
+    reasons = new Set();
+  });
   const recompute = (why: string) => {
     const { state, errors } = mergeSources(store.state(), yamlDefs);
     if (errors.length > 0) {
@@ -31,8 +57,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       return;
     }
     current = state;
-    const ms = publisher.publish(state);
-    logger.info({ why, ms: Math.round(ms * 100) / 100, lanes: Object.keys(state.lanes).length }, 'snapshots rebuilt');
+    reasons.add(why);
+    push.trigger();
   };
 
   const yamlWatch = config.configDir
@@ -60,7 +86,12 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     config.host,
     config.xdsPort,
   );
-  const api = buildApi({ store, getState: () => current, ready: () => true, logger });
+  // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
+  const debug = wireDebugging({ status: xds.status, publisher, getState: () => current, storeState: () => store.state(), yamlDefinitions: () => yamlDefs, configDir: config.configDir, logger });
+  const apiPlugins: ApiPlugin[] = [debug.plugin];
+  const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
+    kind === 'settings' ? yamlDefs.settings !== undefined : Object.hasOwn(yamlDefs[kind], name);
+  const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
@@ -70,10 +101,13 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     apiPort,
     xdsPort: xds.port,
     async close() {
+      push.close();
       cache.setReady(false);
+      expiry.close();
       yamlWatch?.close();
       await api.close();
       await xds.close();
+      debug.close();
     },
   };
 }

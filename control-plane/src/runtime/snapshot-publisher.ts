@@ -4,11 +4,14 @@ import type { Logger } from 'pino';
 import type { MeshState } from '../model/types.js';
 import { encodeResources, translateProxy } from '../translate/index.js';
 import type { ProxyTarget } from '../translate/proxy.js';
-import type { SnapshotCache } from '../xds/cache.js';
+import type { ResourceInput, SnapshotCache } from '../xds/cache.js';
+import { affectedGroups, groupInputs } from './group-inputs.js';
 import { groupKey } from './node-target.js';
 
 export class SnapshotPublisher {
   private readonly targets = new Map<string, ProxyTarget>();
+  /** Resources added to a group's translation; only test fault injection uses this. */
+  private readonly extras = new Map<string, ResourceInput[]>();
   private state: MeshState | undefined;
 
   constructor(
@@ -26,17 +29,33 @@ export class SnapshotPublisher {
     return group;
   }
 
-  /** Rebuilds every known group from a new model; returns how long it took. */
+  /** Rebuilds the groups a new model changes (see group-inputs.ts); returns how long it took. */
   publish(state: MeshState): number {
     const started = performance.now();
+    const affected = affectedGroups(this.state, state, this.targets);
     this.state = state;
-    for (const [group, target] of this.targets) this.build(group, target, state);
+    for (const [group, target] of this.targets) if (affected === 'all' || affected.has(group)) this.build(group, target, state);
     return performance.now() - started;
+  }
+
+  /** Adds resources to a known group's snapshot (none: removes them) and republishes it; false for an unknown group. */
+  setExtraResources(group: string, resources: ResourceInput[]): boolean {
+    const target = this.targets.get(group);
+    if (!target) return false;
+    if (resources.length > 0) this.extras.set(group, resources);
+    else this.extras.delete(group);
+    if (this.state) this.build(group, target, this.state);
+    return true;
+  }
+
+  groupsWithExtraResources(): string[] {
+    return [...this.extras.keys()].sort();
   }
 
   private build(group: string, target: ProxyTarget, state: MeshState): void {
     try {
-      const { changedTypes } = this.cache.setSnapshot(group, encodeResources(translateProxy(state, target)));
+      const resources = [...encodeResources(translateProxy(groupInputs(state, target), target)), ...(this.extras.get(group) ?? [])];
+      const { changedTypes } = this.cache.setSnapshot(group, resources);
       if (changedTypes.length > 0) this.logger.debug({ group, changedTypes }, 'snapshot updated');
     } catch (err) {
       this.logger.error({ group, err }, 'translation failed; proxies keep their last good config');

@@ -1,24 +1,43 @@
-// The embedded durable store: the whole MeshState in one JSON file, replaced atomically on every
-// write. A write resolves only once the new file is fsynced and renamed into place (and the
-// directory fsynced), so an acknowledged write survives kill -9 and power loss.
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+// The embedded durable store (written by the REST API): every write runs alone, on a private copy,
+// is validated as a whole, persisted (see store-file.ts), and only then becomes the current state.
+import { isDeepStrictEqual } from 'node:util';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, ValidationError, type FieldError, type Validated } from '../model/errors.js';
-import { emptyMeshState, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError, type Validated } from '../model/errors.js';
+import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
+import { loadContents, persistContents, STATE_FILE, TEMP_PREFIX, type LaneMeta, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
 
-const FILE = 'state.json';
-const TEMP_PREFIX = `${FILE}.tmp-`;
-/** Bumped when the file's shape changes, so an old binary refuses a newer file instead of misreading it. */
-const FORMAT = 1;
-let tempFiles = 0;
+export type { LaneMeta, ObjectMeta, StoreMeta } from './store-file.js';
 
-export interface PutResult<T> {
-  value: T;
-  created: boolean;
+export interface Preconditions {
+  /** resourceVersions the caller accepts (If-Match); "*" accepts any existing object. */
+  ifMatch?: string[];
+  /** The write may only create (If-None-Match: *). */
+  ifNoneMatch?: boolean;
 }
 
+export interface Stored<T, M extends ObjectMeta = ObjectMeta> {
+  value: T;
+  meta: M;
+}
+
+export interface Written<T, M extends ObjectMeta = ObjectMeta> extends Stored<T, M> {
+  created: boolean;
+  /** False when the write asked for what was already there: nothing was written, the version stays. */
+  changed: boolean;
+}
+
+/** What an update of a lane computes from the lane as it is (undefined: it does not exist yet). */
+export type LaneChange = (current: Stored<Lane, LaneMeta> | undefined) => { lane: unknown; ttl?: string };
+export type ServiceChange = (current: Stored<Service> | undefined) => unknown;
+
 export type ChangeListener = (state: MeshState) => void;
+
+export interface StoreOptions {
+  /** The clock for createdAt/updatedAt (tests pass a fixed one). */
+  now?: () => Date;
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -33,52 +52,64 @@ function accept<T>(checked: Validated<T>): T {
   return checked.value;
 }
 
-async function loadState(file: string): Promise<MeshState> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyMeshState();
-    throw err;
+function checkPreconditions(path: string, current: ObjectMeta | undefined, given: Preconditions): void {
+  const version = current?.resourceVersion;
+  if (given.ifNoneMatch && current) {
+    throw new PreconditionFailedError(path, `${path} already exists (resourceVersion ${version}); the request asked to create it only`, version);
   }
-  let parsed: { format?: unknown } & MeshState;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`store file ${file} is corrupt (${(err as Error).message}); refusing to start with an empty state. Restore it from a backup or move it away.`);
+  const wanted = given.ifMatch;
+  if (!wanted || wanted.length === 0) return;
+  if (!current) throw new PreconditionFailedError(path, `${path} does not exist, but the request expected resourceVersion ${wanted.join(' or ')}`, undefined);
+  if (!wanted.includes('*') && !wanted.includes(version!)) {
+    throw new PreconditionFailedError(path, `${path} is at resourceVersion ${version}, not ${wanted.join(' or ')}: it changed since you read it; read it again and retry`, version);
   }
-  if (parsed?.format !== FORMAT) throw new Error(`store file ${file} has format ${JSON.stringify(parsed?.format)}, this version reads format ${FORMAT}`);
-  const state: MeshState = { settings: parsed.settings, services: parsed.services, lanes: parsed.lanes };
-  const errors = validateMeshState(state);
-  if (errors.length > 0) throw new Error(`store file ${file} holds invalid definitions: ${errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}`);
-  return state;
+}
+
+function stored<T, M extends ObjectMeta>(state: MeshState, meta: StoreMeta, kind: 'services' | 'lanes', name: string): Stored<T, M> | undefined {
+  if (!Object.hasOwn(state[kind], name)) return undefined;
+  return { value: state[kind][name] as T, meta: meta[kind][name] as M };
 }
 
 export class FileStore {
-  private current: MeshState;
+  private current: StoreContents;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<ChangeListener>();
 
   private constructor(
     private readonly dataDir: string,
-    initial: MeshState,
+    initial: StoreContents,
+    private readonly now: () => Date,
   ) {
     this.current = deepFreeze(initial);
   }
 
   /** Loads `<dataDir>/state.json` (missing: empty state; unreadable or invalid: throws naming the file). */
-  static async open(dataDir: string): Promise<FileStore> {
+  static async open(dataDir: string, options: StoreOptions = {}): Promise<FileStore> {
+    const now = options.now ?? (() => new Date());
     await mkdir(dataDir, { recursive: true });
     // Leftovers of writes interrupted before their rename; the real file is untouched by them.
     for (const name of await readdir(dataDir)) {
       if (name.startsWith(TEMP_PREFIX)) await rm(join(dataDir, name), { force: true });
     }
-    return new FileStore(dataDir, await loadState(join(dataDir, FILE)));
+    return new FileStore(dataDir, await loadContents(join(dataDir, STATE_FILE), now().toISOString()), now);
   }
 
   /** The current definitions, deep-frozen: safe to keep, impossible to mutate. */
   state(): MeshState {
-    return this.current;
+    return this.current.state;
+  }
+
+  /** Versions and times of every object, deep-frozen. */
+  meta(): StoreMeta {
+    return this.current.meta;
+  }
+
+  getService(name: string): Stored<Service> | undefined {
+    return stored(this.current.state, this.current.meta, 'services', name);
+  }
+
+  getLane(name: string): Stored<Lane, LaneMeta> | undefined {
+    return stored(this.current.state, this.current.meta, 'lanes', name);
   }
 
   /** Calls `listener` after each write is durable; returns a function that unsubscribes. */
@@ -87,19 +118,23 @@ export class FileStore {
     return () => this.listeners.delete(listener);
   }
 
-  putService(input: Service): Promise<PutResult<Service>> {
-    return this.write((state) => {
-      const service = accept(validateService(input, `services/${input?.name}`));
-      const created = !Object.hasOwn(state.services, service.name);
-      state.services[service.name] = service;
-      return { value: service, created };
-    });
+  putService(input: Service, preconditions: Preconditions = {}): Promise<Written<Service>> {
+    return this.updateService(String(input?.name), () => input, preconditions);
   }
 
-  deleteService(name: string): Promise<Service> {
-    return this.write((state) => {
-      const service = state.services[name];
-      if (!service || !Object.hasOwn(state.services, name)) throw new NotFoundError('service', name);
+  /** Read-modify-write of one service; `change` runs inside the write, so nothing can interleave. */
+  updateService(name: string, change: ServiceChange, preconditions: Preconditions = {}): Promise<Written<Service>> {
+    return this.writeObject('services', name, preconditions, (current) => {
+      const service = accept(validateService(change(current as Stored<Service> | undefined), `services/${name}`));
+      return { value: service, meta: {} };
+    }) as Promise<Written<Service>>;
+  }
+
+  deleteService(name: string, preconditions: Preconditions = {}): Promise<Stored<Service>> {
+    return this.write(({ state, meta }) => {
+      const current = stored<Service, ObjectMeta>(state, meta, 'services', name);
+      if (!current) throw new NotFoundError('service', name);
+      checkPreconditions(`services/${name}`, current.meta, preconditions);
       const details: FieldError[] = Object.values(state.lanes)
         .filter((lane) => Object.hasOwn(lane.services, name))
         .map((lane) => ({ path: `lanes/${lane.name}/services/${name}`, reason: `lane "${lane.name}" overrides service "${name}"` }));
@@ -109,48 +144,90 @@ export class FileStore {
         throw new ConflictError(`service "${name}" is still used by ${users}; change those first`, details);
       }
       delete state.services[name];
-      return service;
+      delete meta.services[name];
+      return { result: current, changed: true };
     });
   }
 
-  putLane(input: Lane): Promise<PutResult<Lane>> {
-    return this.write((state) => {
-      const lane = accept(validateLane(input, `lanes/${input?.name}`));
-      const created = !Object.hasOwn(state.lanes, lane.name);
-      state.lanes[lane.name] = lane;
-      return { value: lane, created };
-    });
+  putLane(input: Lane, preconditions: Preconditions = {}): Promise<Written<Lane, LaneMeta>> {
+    return this.updateLane(String(input?.name), () => ({ lane: input }), preconditions);
   }
 
-  deleteLane(name: string): Promise<Lane> {
-    return this.write((state) => {
-      const lane = state.lanes[name];
-      if (!lane || !Object.hasOwn(state.lanes, name)) throw new NotFoundError('lane', name);
+  /** Read-modify-write of one lane and its TTL; `change` runs inside the write, so nothing can interleave. */
+  updateLane(name: string, change: LaneChange, preconditions: Preconditions = {}): Promise<Written<Lane, LaneMeta>> {
+    return this.writeObject('lanes', name, preconditions, (current) => {
+      const next = change(current as Stored<Lane, LaneMeta> | undefined);
+      const lane = accept(validateLane(next.lane, `lanes/${name}`));
+      return { value: lane, meta: next.ttl === undefined ? {} : { ttl: next.ttl } };
+    }) as Promise<Written<Lane, LaneMeta>>;
+  }
+
+  deleteLane(name: string, preconditions: Preconditions = {}): Promise<Stored<Lane, LaneMeta>> {
+    return this.write(({ state, meta }) => {
+      const current = stored<Lane, LaneMeta>(state, meta, 'lanes', name);
+      if (!current) throw new NotFoundError('lane', name);
+      checkPreconditions(`lanes/${name}`, current.meta, preconditions);
       const dependants = Object.values(state.lanes).filter((l) => l.fallback === name).map((l) => l.name).sort();
       if (dependants.length > 0) {
         const details = dependants.map((d) => ({ path: `lanes/${d}/fallback`, reason: `lane "${d}" falls back to "${name}"` }));
         throw new ConflictError(`lane "${name}" is the fallback of lane${dependants.length > 1 ? 's' : ''} ${dependants.map((d) => `"${d}"`).join(', ')}; change their fallback first`, details);
       }
       delete state.lanes[name];
-      return lane;
+      delete meta.lanes[name];
+      return { result: current, changed: true };
     });
   }
 
-  putSettings(input: Settings): Promise<Settings> {
-    return this.write((state) => {
-      state.settings = accept(validateSettings(input));
-      return state.settings;
+  putSettings(input: Settings, preconditions: Preconditions = {}): Promise<Written<Settings>> {
+    return this.write<Written<Settings>>(({ state, meta }) => {
+      checkPreconditions('settings', meta.settings, preconditions);
+      const settings = accept(validateSettings(input));
+      if (isDeepStrictEqual(settings, state.settings)) return { result: { value: state.settings, meta: meta.settings, created: false, changed: false }, changed: false };
+      state.settings = settings;
+      meta.settings = this.nextMeta(meta, meta.settings, {});
+      return { result: { value: settings, meta: meta.settings, created: false, changed: true }, changed: true };
     });
   }
 
-  /** Runs `change` on a private copy, validates the result, persists it, then swaps it in. */
-  private write<T>(change: (draft: MeshState) => T): Promise<T> {
+  private nextMeta<M extends ObjectMeta>(meta: StoreMeta, previous: M | undefined, extra: Partial<M>): M {
+    const at = this.now().toISOString();
+    meta.revision += 1;
+    return { resourceVersion: String(meta.revision), createdAt: previous?.createdAt ?? at, updatedAt: at, ...extra } as M;
+  }
+
+  private writeObject(
+    kind: 'services' | 'lanes',
+    name: string,
+    preconditions: Preconditions,
+    compute: (current: Stored<unknown> | undefined) => { value: Service | Lane; meta: Partial<LaneMeta> },
+  ): Promise<Written<Service | Lane, LaneMeta>> {
+    return this.write<Written<Service | Lane, LaneMeta>>(({ state, meta }) => {
+      const current = stored<Service | Lane, LaneMeta>(state, meta, kind, name);
+      checkPreconditions(`${kind}/${name}`, current?.meta, preconditions);
+      const next = compute(current);
+      if (next.value.name !== name) throw new ValidationError([{ path: `${kind}/${name}/name`, reason: `must be "${name}", got ${JSON.stringify(next.value.name)}` }]);
+      const sameMeta = current && (current.meta.ttl ?? undefined) === (next.meta.ttl ?? undefined);
+      if (current && sameMeta && isDeepStrictEqual(current.value, next.value)) {
+        return { result: { ...current, created: false, changed: false }, changed: false };
+      }
+      (state[kind] as Record<string, Service | Lane>)[name] = next.value;
+      meta[kind][name] = this.nextMeta(meta, current?.meta, next.meta);
+      return { result: { value: next.value, meta: meta[kind][name]!, created: !current, changed: true }, changed: true };
+    });
+  }
+
+  /**
+   * Runs `change` on a private copy; when it reports a change, validates the whole result,
+   * persists it, then swaps it in. Writes run one at a time, in call order.
+   */
+  private write<T>(change: (draft: StoreContents) => { result: T; changed: boolean }): Promise<T> {
     const run = async (): Promise<T> => {
-      const draft = structuredClone(this.current) as MeshState;
-      const result = change(draft);
-      const errors = validateMeshState(draft);
+      const draft = structuredClone(this.current) as StoreContents;
+      const { result, changed } = change(draft);
+      if (!changed) return structuredClone(result);
+      const errors = validateMeshState(draft.state);
       if (errors.length > 0) throw new ValidationError(errors);
-      await this.persist(draft);
+      await persistContents(this.dataDir, draft);
       this.current = deepFreeze(draft);
       this.notify();
       return structuredClone(result);
@@ -160,36 +237,10 @@ export class FileStore {
     return next;
   }
 
-  private async persist(state: MeshState): Promise<void> {
-    const target = join(this.dataDir, FILE);
-    const temp = join(this.dataDir, `${TEMP_PREFIX}${process.pid}-${++tempFiles}`);
-    const body = `${JSON.stringify({ format: FORMAT, ...state }, null, 2)}\n`;
-    try {
-      const file = await open(temp, 'w', 0o600);
-      try {
-        await file.writeFile(body, 'utf8');
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
-    // The rename itself is durable only once the directory entry is on disk.
-    const dir = await open(this.dataDir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  }
-
   private notify(): void {
     for (const listener of this.listeners) {
       try {
-        listener(this.current);
+        listener(this.current.state);
       } catch (err) {
         // The write is already durable; a failing listener must not turn it into an error.
         process.emitWarning(`store change listener failed: ${(err as Error).stack ?? String(err)}`);

@@ -7,6 +7,8 @@ import {
   ClusterSchema,
   type Cluster,
 } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
+import { OutlierDetectionSchema } from '../envoy/generated/envoy/config/cluster/v3/outlier_detection_pb.js';
+import { HealthCheckSchema } from '../envoy/generated/envoy/config/core/v3/health_check_pb.js';
 import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { packAny } from '../envoy/any.js';
 import { adsConfigSource } from './config-source.js';
@@ -27,12 +29,42 @@ function protocolOptions(instance: Instance): Cluster['typedExtensionProtocolOpt
   return { [HTTP_PROTOCOL_OPTIONS]: options };
 }
 
+// How fast a dead lane instance is noticed: a TCP connect check every second (also while the
+// cluster has seen no traffic, so a sidecar that has not called it yet knows), two failures to
+// mark an endpoint down, one success to bring it back.
+const HEALTH_CHECK = {
+  timeout: { seconds: 1n },
+  interval: { seconds: 1n },
+  noTrafficInterval: { seconds: 1n },
+  unhealthyThreshold: 2,
+  healthyThreshold: 1,
+  healthChecker: { case: 'tcpHealthCheck' as const, value: {} },
+};
+
+// Connect failures and 502/503/504 in a row eject an endpoint before the next health check;
+// an app's own 500s never do (a broken lane should look broken, not quietly fall back).
+const OUTLIER_DETECTION = {
+  consecutiveGatewayFailure: 2,
+  enforcingConsecutiveGatewayFailure: 100,
+  enforcingConsecutive5xx: 0,
+  interval: { seconds: 1n },
+  baseEjectionTime: { seconds: 5n },
+  maxEjectionPercent: 100,
+};
+
+/** Health checking for instances that fall back to stable (their stable endpoints sit at priority 1). */
+function fallbackChecks(instance: Instance): Partial<Pick<Cluster, 'healthChecks' | 'outlierDetection'>> {
+  if (!instance.fallback) return {};
+  return { healthChecks: [create(HealthCheckSchema, HEALTH_CHECK)], outlierDetection: create(OutlierDetectionSchema, OUTLIER_DETECTION) };
+}
+
 export function clusterFor(instance: Instance): Cluster {
   const common = {
     name: instance.cluster,
     connectTimeout: { seconds: 1n },
     lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
     typedExtensionProtocolOptions: protocolOptions(instance),
+    ...fallbackChecks(instance),
   };
   // EDS may only carry IP addresses, so an instance with any DNS-name endpoint becomes a
   // STRICT_DNS cluster with its endpoints inline (and gets no EDS resource).

@@ -7,7 +7,7 @@ import {
   type ClusterLoadAssignment,
 } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { STABLE } from '../model/types.js';
-import { byCodeUnits } from './names.js';
+import { byCodeUnits, METADATA_NAMESPACE, SERVED_BY_KEY, servedBy, servedByFallback } from './names.js';
 import type { Instance } from './instances.js';
 
 export interface HostPort {
@@ -37,42 +37,72 @@ function endpointsPath(instance: Instance): string {
   return lane === STABLE ? `services/${name}/endpoints` : `lanes/${lane}/services/${name}`;
 }
 
+/** Endpoints parsed, de-duplicated and sorted by host:port. */
+function parseAll(endpoints: string[], where: string): HostPort[] {
+  return [...new Set(endpoints)].sort(byCodeUnits).map((endpoint) => parseEndpoint(endpoint, where));
+}
+
 /** The instance's endpoints parsed, de-duplicated and sorted by host:port. */
 export function hostPorts(instance: Instance): HostPort[] {
-  const where = endpointsPath(instance);
-  const unique = [...new Set(instance.endpoints)].sort(byCodeUnits);
-  return unique.map((endpoint) => parseEndpoint(endpoint, where));
+  return parseAll(instance.endpoints, endpointsPath(instance));
+}
+
+function fallbackHostPorts(instance: Instance): HostPort[] {
+  return instance.fallback ? parseAll(instance.fallback, `services/${instance.name}/endpoints`) : [];
 }
 
 /** True when some endpoint is a DNS name, which EDS cannot carry (Envoy wants IPs there). */
 export function needsDns(instance: Instance): boolean {
-  return hostPorts(instance).some((hp) => !isIpAddress(hp.host));
+  return [...hostPorts(instance), ...fallbackHostPorts(instance)].some((hp) => !isIpAddress(hp.host));
 }
 
-/** One locality holding every endpoint; no locality at all when there are none. */
+// Spill to the next priority only when no endpoint at all is healthy: Envoy shifts load once a
+// priority's healthy share times this factor (in percent) drops under 100, so 1 healthy in 10,000 still holds.
+const FALLBACK_OVERPROVISIONING = 1_000_000;
+
+/** Endpoint metadata naming who serves, for the served-by header of instances that may fall back. */
+function servedByMetadata(value: string) {
+  return { filterMetadata: { [METADATA_NAMESPACE]: { [SERVED_BY_KEY]: value } } };
+}
+
+function locality(endpoints: HostPort[], priority: number, servedByValue?: string) {
+  return {
+    priority,
+    lbEndpoints: endpoints.map(({ host, port }) => ({
+      hostIdentifier: {
+        case: 'endpoint' as const,
+        value: {
+          address: {
+            address: {
+              case: 'socketAddress' as const,
+              value: { address: host, portSpecifier: { case: 'portValue' as const, value: port } },
+            },
+          },
+        },
+      },
+      ...(servedByValue !== undefined && { metadata: servedByMetadata(servedByValue) }),
+    })),
+  };
+}
+
+/**
+ * One locality holding every endpoint (none when there are none). An instance that falls back on
+ * unhealthy also gets stable's endpoints at priority 1, each endpoint saying who it serves as.
+ */
 export function loadAssignmentFor(instance: Instance): ClusterLoadAssignment {
   const endpoints = hostPorts(instance);
+  if (!instance.fallback) {
+    return create(ClusterLoadAssignmentSchema, {
+      clusterName: instance.cluster,
+      endpoints: endpoints.length === 0 ? [] : [locality(endpoints, 0)],
+    });
+  }
   return create(ClusterLoadAssignmentSchema, {
     clusterName: instance.cluster,
-    endpoints:
-      endpoints.length === 0
-        ? []
-        : [
-            {
-              lbEndpoints: endpoints.map(({ host, port }) => ({
-                hostIdentifier: {
-                  case: 'endpoint' as const,
-                  value: {
-                    address: {
-                      address: {
-                        case: 'socketAddress' as const,
-                        value: { address: host, portSpecifier: { case: 'portValue' as const, value: port } },
-                      },
-                    },
-                  },
-                },
-              })),
-            },
-          ],
+    endpoints: [
+      locality(endpoints, 0, servedBy(instance.name, instance.instance)),
+      locality(fallbackHostPorts(instance), 1, servedByFallback(instance.name)),
+    ],
+    policy: { overprovisioningFactor: FALLBACK_OVERPROVISIONING },
   });
 }

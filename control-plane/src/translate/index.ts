@@ -15,6 +15,7 @@ import { allInstances } from './instances.js';
 import { listenerFor } from './listener.js';
 import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig, outboundRouteConfig } from './route.js';
+import { visibleServices } from './scope.js';
 
 export interface EnvoyResources {
   listeners: Listener[];
@@ -31,16 +32,16 @@ export interface EncodedResource {
   value: Uint8Array;
 }
 
-
 /**
  * Every resource one proxy needs. Throws (naming the model path) only on input that validation
  * should have refused, such as an endpoint that is not host:port.
  */
 export function translateProxy(state: MeshState, proxy: ProxyTarget): EnvoyResources {
-  const instances = allInstances(state);
-  const route = proxy.kind === 'ingress' ? ingressRouteConfig(state) : outboundRouteConfig(state);
+  const services = visibleServices(state, proxy);
+  const instances = allInstances(state, services);
+  const route = proxy.kind === 'ingress' ? ingressRouteConfig(state) : outboundRouteConfig(state, services);
   return {
-    listeners: [listenerFor(proxy)],
+    listeners: [listenerFor(state, proxy)],
     routes: [route],
     clusters: instances.map(clusterFor),
     endpoints: instances.filter(usesEds).map(loadAssignmentFor),

@@ -8,15 +8,29 @@ import {
   HttpConnectionManager_CodecType,
   HttpConnectionManagerSchema,
 } from '../envoy/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
+import { LuaSchema } from '../envoy/generated/envoy/extensions/filters/http/lua/v3/lua_pb.js';
+import type { MeshState } from '../model/types.js';
 import { adsConfigSource } from './config-source.js';
+import { laneEntryFor, laneEntryScript } from './lane-entry.js';
 import { LISTENER_NAME, ROUTE_CONFIG_NAME } from './names.js';
 import type { ProxyTarget } from './proxy.js';
 
 const HTTP_CONNECTION_MANAGER = 'envoy.filters.network.http_connection_manager';
 const ROUTER = 'envoy.filters.http.router';
+const LUA = 'envoy.filters.http.lua';
+
+/** The lane-entry Lua filter (when some mechanism besides the lane header is on), then the router. */
+function httpFilters(state: MeshState, proxy: ProxyTarget) {
+  const entry = laneEntryFor(state, proxy.kind);
+  const router = { name: ROUTER, configType: { case: 'typedConfig' as const, value: packAny(RouterSchema, {}) } };
+  if (!entry) return [router];
+  const script = { specifier: { case: 'inlineString' as const, value: laneEntryScript(entry) } };
+  const lua = { name: LUA, configType: { case: 'typedConfig' as const, value: packAny(LuaSchema, { defaultSourceCode: script }) } };
+  return [lua, router];
+}
 
 /** AUTO codec: apps may speak HTTP/1.1 (as an HTTP proxy, absolute-form URLs) or h2c for gRPC. */
-function httpConnectionManager(proxy: ProxyTarget) {
+function httpConnectionManager(state: MeshState, proxy: ProxyTarget) {
   return packAny(HttpConnectionManagerSchema, {
     statPrefix: LISTENER_NAME[proxy.kind],
     codecType: HttpConnectionManager_CodecType.AUTO,
@@ -24,11 +38,11 @@ function httpConnectionManager(proxy: ProxyTarget) {
       case: 'rds',
       value: { configSource: adsConfigSource(), routeConfigName: ROUTE_CONFIG_NAME[proxy.kind] },
     },
-    httpFilters: [{ name: ROUTER, configType: { case: 'typedConfig', value: packAny(RouterSchema, {}) } }],
+    httpFilters: httpFilters(state, proxy),
   });
 }
 
-export function listenerFor(proxy: ProxyTarget): Listener {
+export function listenerFor(state: MeshState, proxy: ProxyTarget): Listener {
   return create(ListenerSchema, {
     name: LISTENER_NAME[proxy.kind],
     address: {
@@ -39,7 +53,7 @@ export function listenerFor(proxy: ProxyTarget): Listener {
     },
     filterChains: [
       {
-        filters: [{ name: HTTP_CONNECTION_MANAGER, configType: { case: 'typedConfig', value: httpConnectionManager(proxy) } }],
+        filters: [{ name: HTTP_CONNECTION_MANAGER, configType: { case: 'typedConfig', value: httpConnectionManager(state, proxy) } }],
       },
     ],
   });

@@ -32,3 +32,12 @@ export function byCodeUnits(a: string, b: string): number {
 export function sortedKeys(record: Record<string, unknown>): string[] {
   return Object.keys(record).sort(byCodeUnits);
 }
+
+/** Served-by value when a lane instance's requests went to stable because the lane was unhealthy. */
+export function servedByFallback(service: string): string {
+  return `${servedBy(service, STABLE)} (fallback)`;
+}
+
+/** Endpoint metadata namespace; `served_by` there names the instance an endpoint belongs to. */
+export const METADATA_NAMESPACE = 'laneway';
+export const SERVED_BY_KEY = 'served_by';

@@ -1,5 +1,5 @@
-// Route configurations: per service, one route per lane that reaches a lane instance (exact match
-// on the lane header) and a default route to stable; every route names who served the response.
+// Route configurations: per service, a virtual host whose lane dispatch is one exact-match lookup
+// of the lane header (lane-dispatch.ts), defaulting to stable; every route names who served it.
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { HeaderValueOption_HeaderAppendAction } from '../envoy/generated/envoy/config/core/v3/base_pb.js';
 import {
@@ -8,60 +8,70 @@ import {
 } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import type { RouteSchema, VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { STABLE, type MeshState } from '../model/types.js';
-import { laneRoutesFor } from './instances.js';
+import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
+import { laneDispatch } from './lane-dispatch.js';
 import {
   clusterName,
   INGRESS_VIRTUAL_HOST,
+  METADATA_NAMESPACE,
   ROUTE_CONFIG_NAME,
+  SERVED_BY_KEY,
   servedBy,
-  sortedKeys,
 } from './names.js';
 
-type RouteInit = MessageInitShape<typeof RouteSchema>;
+export type RouteInit = MessageInitShape<typeof RouteSchema>;
 type VirtualHostInit = MessageInitShape<typeof VirtualHostSchema>;
+
+/**
+ * Who served: a fixed "<service>/<instance>", or, for an instance that may fall back to stable,
+ * the served_by metadata of the endpoint Envoy actually picked ("orders/stable (fallback)").
+ */
+function servedByValue(state: MeshState, service: string, instance: string): string {
+  if (!fallsBackOnUnhealthy(state, instance)) return servedBy(service, instance);
+  return `%UPSTREAM_METADATA(${METADATA_NAMESPACE}:${SERVED_BY_KEY})%`;
+}
 
 // Header names are case-insensitive and Envoy keeps them lowercase, so both headers are lowercased.
 function servedByHeader(state: MeshState, service: string, instance: string) {
   return {
-    header: { key: state.settings.servedByHeader.toLowerCase(), value: servedBy(service, instance) },
+    header: { key: state.settings.servedByHeader.toLowerCase(), value: servedByValue(state, service, instance) },
     appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
   };
 }
 
-function routeTo(state: MeshState, service: string, instance: string, lane?: string): RouteInit {
-  const headers = lane === undefined ? [] : [laneHeaderMatch(state.settings.laneHeader.toLowerCase(), lane)];
+/** The route to one instance of a service (any path: lane dispatch happened before it). */
+export function routeTo(state: MeshState, service: string, instance: string): RouteInit {
   // gRPC calls may be long-lived streams: Envoy's default 15 s route timeout would cut them.
   const timeout = state.services[service]?.protocol === 'grpc' ? { timeout: { seconds: 0n } } : {};
   return {
-    match: { pathSpecifier: { case: 'prefix', value: '/' }, headers },
+    match: { pathSpecifier: { case: 'prefix', value: '/' } },
     action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: clusterName(service, instance) }, ...timeout } },
     responseHeadersToAdd: [servedByHeader(state, service, instance)],
   };
 }
 
-function laneHeaderMatch(header: string, lane: string) {
-  return {
-    name: header,
-    headerMatchSpecifier: { case: 'stringMatch' as const, value: { matchPattern: { case: 'exact' as const, value: lane } } },
-  };
-}
-
-/** Lane routes (sorted by lane) then the default route to stable. */
-export function routesForService(state: MeshState, service: string): RouteInit[] {
-  const laneRoutes = laneRoutesFor(state, service).map(([lane, instance]) => routeTo(state, service, instance, lane));
-  return [...laneRoutes, routeTo(state, service, STABLE)];
+/**
+ * Routing for one service: a single route to stable when no lane reaches a lane instance of it,
+ * otherwise the lane-header lookup (one entry per such lane, sorted) with stable as its default.
+ */
+function serviceRouting(state: MeshState, service: string): Pick<VirtualHostInit, 'routes' | 'matcher'> {
+  const lanes = laneRoutesFor(state, service);
+  const stable = routeTo(state, service, STABLE);
+  if (lanes.length === 0) return { routes: [stable] };
+  const byLane = lanes.map(([lane, instance]) => ({ lane, name: servedBy(service, instance), route: routeTo(state, service, instance) }));
+  return { matcher: laneDispatch(state.settings.laneHeader.toLowerCase(), byLane, { name: servedBy(service, STABLE), route: stable }) };
 }
 
 function serviceVirtualHost(state: MeshState, service: string): VirtualHostInit {
   const port = state.services[service]!.port;
-  return { name: service, domains: [service, `${service}:${port}`], routes: routesForService(state, service) };
+  return { name: service, domains: [service, `${service}:${port}`], ...serviceRouting(state, service) };
 }
 
-/** The sidecar's outbound routes: one virtual host per service, matched on Host (with or without port). */
-export function outboundRouteConfig(state: MeshState): RouteConfiguration {
+/** The sidecar's outbound routes: one virtual host per visible service, matched on Host (with or without port). */
+export function outboundRouteConfig(state: MeshState, services: string[]): RouteConfiguration {
   return create(RouteConfigurationSchema, {
     name: ROUTE_CONFIG_NAME.sidecar,
-    virtualHosts: sortedKeys(state.services).map((service) => serviceVirtualHost(state, service)),
+    virtualHosts: services.map((service) => serviceVirtualHost(state, service)),
   });
 }
 
@@ -72,21 +82,21 @@ function notFound(body: string): RouteInit {
   };
 }
 
-function ingressRoutes(state: MeshState): RouteInit[] {
+function ingressRouting(state: MeshState): Pick<VirtualHostInit, 'routes' | 'matcher'> {
   const entry = state.settings.entryService;
   if (entry === undefined || entry === '') {
-    return [notFound('laneway: no entry service is configured (settings.entryService)\n')];
+    return { routes: [notFound('laneway: no entry service is configured (settings.entryService)\n')] };
   }
   if (!Object.hasOwn(state.services, entry)) {
-    return [notFound(`laneway: entry service "${entry}" is not a known service\n`)];
+    return { routes: [notFound(`laneway: entry service "${entry}" is not a known service\n`)] };
   }
-  return routesForService(state, entry);
+  return serviceRouting(state, entry);
 }
 
 /** The ingress gateway's routes: any Host, to the entry service in the request's lane. */
 export function ingressRouteConfig(state: MeshState): RouteConfiguration {
   return create(RouteConfigurationSchema, {
     name: ROUTE_CONFIG_NAME.ingress,
-    virtualHosts: [{ name: INGRESS_VIRTUAL_HOST, domains: ['*'], routes: ingressRoutes(state) }],
+    virtualHosts: [{ name: INGRESS_VIRTUAL_HOST, domains: ['*'], ...ingressRouting(state) }],
   });
 }

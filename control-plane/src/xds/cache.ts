@@ -1,8 +1,7 @@
 // Holds the current snapshot of every proxy group and tells the group's streams what changed.
-import { create, toBinary } from '@bufbuild/protobuf';
-import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { buildSnapshot, changedTypes, type ResourceInput, type Snapshot } from './snapshot.js';
 import { inPushOrder } from './type-urls.js';
+import { encodeAny } from './wire.js';
 
 export type { CachedResource, ResourceInput, Snapshot, TypeSnapshot } from './snapshot.js';
 export { SnapshotError } from './snapshot.js';
@@ -70,6 +69,6 @@ export class SnapshotCache {
 
   private encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {
     this.encodes++;
-    return toBinary(AnySchema, create(AnySchema, { typeUrl, value }));
+    return encodeAny(typeUrl, value);
   }
 }

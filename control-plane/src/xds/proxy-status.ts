@@ -1,5 +1,6 @@
 // Which proxies are connected and, per type, what they were sent, acked and rejected.
 import { EventEmitter } from 'node:events';
+import type { CachedResource } from './snapshot.js';
 
 export interface TypeStatus {
   sentVersion?: string;
@@ -10,6 +11,26 @@ export interface TypeStatus {
   /** Error text of the last NACK; cleared by the next ACK. */
   nackError?: string;
   responsesSent: number;
+}
+
+/** One response as sent: its resources are the cache's shared bytes, not copies. */
+export interface SentConfig {
+  version: string;
+  nonce: string;
+  resources: readonly CachedResource[];
+  at: Date;
+}
+
+/** What a stream holds of one type beyond TypeStatus: the config itself, for dumps and explain. */
+export interface TypeConfig {
+  /** The latest response. */
+  sent?: SentConfig;
+  /** The response the last ACK answered: what the proxy runs. */
+  acked?: SentConfig;
+  /** The version the last NACK rejected; cleared by the next ACK. */
+  nackedVersion?: string;
+  /** NACKs of this type on this stream, ever. */
+  nacks: number;
 }
 
 export interface ProxyStatus {
@@ -69,6 +90,7 @@ function copyStatus(p: ProxyStatus): ProxyStatus {
 /** Read it with list()/forNode() and the events; the record* methods are for the xDS streams. */
 export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   private readonly proxies = new Map<number, ProxyStatus>();
+  private readonly configs = new Map<number, Map<string, TypeConfig>>();
 
   /** Copies, sorted by node id then stream id. */
   list(): ProxyStatus[] {
@@ -79,6 +101,12 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
 
   forNode(nodeId: string): ProxyStatus[] {
     return this.list().filter((p) => p.nodeId === nodeId);
+  }
+
+  /** What the stream was sent and acked of `typeUrl` (a copy; undefined if the type was never requested). */
+  config(streamId: number, typeUrl: string): TypeConfig | undefined {
+    const c = this.configs.get(streamId)?.get(typeUrl);
+    return c && { ...c };
   }
 
   /** Resolves once a stream of `nodeId` has acked `version` of `typeUrl`. */
@@ -103,23 +131,31 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
 
   recordConnect(status: Omit<ProxyStatus, 'perType'>): void {
     this.proxies.set(status.streamId, { ...status, perType: {} });
+    this.configs.set(status.streamId, new Map());
     this.emit('connect', this.event(status.streamId));
   }
 
   recordDisconnect(streamId: number): void {
     const event = this.proxies.has(streamId) ? this.event(streamId) : undefined;
     this.proxies.delete(streamId);
+    this.configs.delete(streamId);
     if (event) this.emit('disconnect', event);
   }
 
   recordRequested(streamId: number, typeUrl: string): void {
     const p = this.proxies.get(streamId);
-    if (p && !p.perType[typeUrl]) p.perType[typeUrl] = { responsesSent: 0 };
+    if (p && !p.perType[typeUrl]) {
+      p.perType[typeUrl] = { responsesSent: 0 };
+      this.configs.get(streamId)?.set(typeUrl, { nacks: 0 });
+    }
   }
 
-  recordSent(streamId: number, typeUrl: string, version: string, nonce: string): void {
+  /** `resources`: what the response carried, for config dumps (absent: not tracked). */
+  recordSent(streamId: number, typeUrl: string, version: string, nonce: string, resources?: readonly CachedResource[]): void {
     const s = this.typeStatus(streamId, typeUrl);
     if (!s) return;
+    const c = this.configs.get(streamId)?.get(typeUrl);
+    if (c) c.sent = resources && { version, nonce, resources, at: new Date() };
     s.sentVersion = version;
     s.sentNonce = nonce;
     s.responsesSent++;
@@ -129,6 +165,11 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   recordAck(streamId: number, typeUrl: string, version: string, nonce: string): void {
     const s = this.typeStatus(streamId, typeUrl);
     if (!s) return;
+    const c = this.configs.get(streamId)?.get(typeUrl);
+    if (c) {
+      if (c.sent?.nonce === nonce) c.acked = { ...c.sent, at: new Date() };
+      delete c.nackedVersion;
+    }
     s.ackedVersion = version;
     s.ackedNonce = nonce;
     delete s.nackError;
@@ -139,6 +180,11 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
     const s = this.typeStatus(streamId, e.typeUrl);
     if (!s) return;
     s.nackError = e.error;
+    const c = this.configs.get(streamId)?.get(e.typeUrl);
+    if (c) {
+      c.nackedVersion = e.version;
+      c.nacks++;
+    }
     this.emit('nack', { ...this.event(streamId), ...e });
   }
 

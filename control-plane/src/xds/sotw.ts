@@ -1,5 +1,5 @@
 // The ADS gRPC service: a hand-written service definition with @bufbuild/protobuf serializers,
-// and the handler that runs one SotwStream per call.
+// and the handler that runs one SotwStream (or DeltaStream) per call.
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { status, type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
@@ -8,15 +8,15 @@ import {
   DiscoveryRequestSchema,
   DiscoveryResponseSchema,
   type DeltaDiscoveryRequest,
-  type DeltaDiscoveryResponse,
   type DiscoveryRequest,
 } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { Logger } from 'pino';
-import { SotwStream, type StreamContext } from './stream.js';
+import { DeltaStream } from './delta-stream.js';
+import { SotwStream, type StreamContext, type StreamSink } from './stream.js';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
 
-/** Server side: responses are pre-encoded DiscoveryResponse bytes (see wire.ts) and pass through. */
+/** Server side: responses are pre-encoded (Delta)DiscoveryResponse bytes (wire.ts, delta-wire.ts) and pass through. */
 export const adsServiceDefinition: ServiceDefinition = {
   StreamAggregatedResources: {
     path: `${SERVICE}/StreamAggregatedResources`,
@@ -33,13 +33,21 @@ export const adsServiceDefinition: ServiceDefinition = {
     responseStream: true,
     requestSerialize: (req: DeltaDiscoveryRequest) => Buffer.from(toBinary(DeltaDiscoveryRequestSchema, req)),
     requestDeserialize: (bytes: Buffer) => fromBinary(DeltaDiscoveryRequestSchema, bytes),
-    responseSerialize: (res: DeltaDiscoveryResponse) => Buffer.from(toBinary(DeltaDiscoveryResponseSchema, res)),
+    responseSerialize: (encoded: Uint8Array) => (Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded)),
     responseDeserialize: (bytes: Buffer) => fromBinary(DeltaDiscoveryResponseSchema, bytes),
   },
 };
 
-type AdsCall = ServerDuplexStream<DiscoveryRequest, Buffer>;
 type AnyDuplexCall = ServerDuplexStream<unknown, unknown>;
+
+/** What AdsService needs of a SotwStream or DeltaStream. */
+interface AdsStream {
+  readonly nodeId: string | undefined;
+  /** never: each stream takes its own method's request message. */
+  onRequest(req: never): void;
+  onDrain(): void;
+  close(reason: string): void;
+}
 
 function endWithStatus(call: AnyDuplexCall, code: status, details: string): void {
   if (call.writableEnded || call.destroyed) return;
@@ -50,7 +58,7 @@ export type StreamContextFactory = (peer: string) => StreamContext;
 
 /** Runs the ADS streams and can end them all. */
 export class AdsService {
-  private readonly active = new Map<AdsCall, SotwStream>();
+  private readonly active = new Map<AnyDuplexCall, AdsStream>();
 
   constructor(
     private readonly contextFor: StreamContextFactory,
@@ -64,9 +72,8 @@ export class AdsService {
 
   implementation(): UntypedServiceImplementation {
     return {
-      StreamAggregatedResources: (call: AdsCall) => this.onSotwCall(call),
-      DeltaAggregatedResources: (call: AnyDuplexCall) =>
-        endWithStatus(call, status.UNIMPLEMENTED, 'DeltaAggregatedResources is not implemented yet: use State-of-the-World ADS (api_type: GRPC)'),
+      StreamAggregatedResources: (call: AnyDuplexCall) => this.onCall(call, (ctx, sink) => new SotwStream(ctx, sink)),
+      DeltaAggregatedResources: (call: AnyDuplexCall) => this.onCall(call, (ctx, sink) => new DeltaStream(ctx, sink)),
     };
   }
 
@@ -74,31 +81,31 @@ export class AdsService {
   endAll(reason: string): void {
     for (const [call, stream] of [...this.active]) {
       stream.close(reason);
-      endWithStatus(call as AnyDuplexCall, status.UNAVAILABLE, reason);
+      endWithStatus(call, status.UNAVAILABLE, reason);
     }
     this.active.clear();
   }
 
-  private onSotwCall(call: AdsCall): void {
+  private onCall(call: AnyDuplexCall, open: (ctx: StreamContext, sink: StreamSink) => AdsStream): void {
     if (!this.isReady()) {
-      endWithStatus(call as AnyDuplexCall, status.UNAVAILABLE, 'control plane is not ready: configuration sources are still loading');
+      endWithStatus(call, status.UNAVAILABLE, 'control plane is not ready: configuration sources are still loading');
       return;
     }
-    const stream = new SotwStream(this.contextFor(call.getPeer()), {
+    const stream = open(this.contextFor(call.getPeer()), {
       write: (response) => call.write(response),
-      fail: (code, details) => endWithStatus(call as AnyDuplexCall, code, details),
+      fail: (code, details) => endWithStatus(call, code, details),
     });
     this.active.set(call, stream);
     const done = (reason: string) => {
       this.active.delete(call);
       stream.close(reason);
     };
-    call.on('data', (req: DiscoveryRequest) => {
+    call.on('data', (req: unknown) => {
       try {
-        stream.onRequest(req);
+        stream.onRequest(req as never); // the method's deserializer made the stream's request type
       } catch (err) {
         this.logger.error({ err, nodeId: stream.nodeId }, 'ADS request handling failed; ending the stream');
-        endWithStatus(call as AnyDuplexCall, status.INTERNAL, 'the control plane failed to handle the request');
+        endWithStatus(call, status.INTERNAL, 'the control plane failed to handle the request');
       }
     });
     call.on('drain', () => stream.onDrain());

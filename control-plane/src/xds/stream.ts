@@ -261,7 +261,7 @@ export class SotwStream {
     if (!isWildcardType(typeUrl)) state.sentResources = new Map(resources.map((r) => [r.name, r.version]));
     if (typeUrl === TypeUrl.Cluster) this.sentClusters = new Map(resources.map((r) => [r.name, r]));
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
-    this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce);
+    this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, resources);
     this.log.debug({ typeUrl, version, nonce, resources: resources.length }, 'response sent');
     // Envoy re-warms the clusters it just got and waits for a fresh ClusterLoadAssignment.
     if (typeUrl === TypeUrl.Cluster && this.types.has(TypeUrl.ClusterLoadAssignment)) {

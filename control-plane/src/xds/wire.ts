@@ -18,7 +18,7 @@ const NONCE = (5 << 3) | 2;
 const CONTROL_PLANE = (6 << 3) | 2;
 const CONTROL_PLANE_IDENTIFIER = (1 << 3) | 2; // envoy.config.core.v3.ControlPlane.identifier
 
-function varintSize(n: number): number {
+export function varintSize(n: number): number {
   let size = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);
@@ -28,11 +28,11 @@ function varintSize(n: number): number {
 }
 
 /** Size of a length-delimited field (1-byte tag) whose payload is `length` bytes. */
-function fieldSize(length: number): number {
+export function fieldSize(length: number): number {
   return 1 + varintSize(length) + length;
 }
 
-class FieldWriter {
+export class FieldWriter {
   pos = 0;
   constructor(readonly buf: Buffer) {}
 
@@ -81,4 +81,19 @@ export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
   }
   if (w.pos !== size) throw new Error(`DiscoveryResponse encoding wrote ${w.pos} bytes, expected ${size}`);
   return w.buf;
+}
+
+// google.protobuf.Any: type_url = 1, value = 2.
+const ANY_TYPE_URL = (1 << 3) | 2;
+const ANY_VALUE = (2 << 3) | 2;
+
+/** A serialized google.protobuf.Any wrapping an already-serialized message. */
+export function encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {
+  const typeUrlLength = Buffer.byteLength(typeUrl, 'utf8');
+  const size = fieldSize(typeUrlLength) + fieldSize(value.byteLength);
+  const w = new FieldWriter(Buffer.allocUnsafe(size));
+  w.string(ANY_TYPE_URL, typeUrl, typeUrlLength);
+  w.bytes(ANY_VALUE, value);
+  // A plain Uint8Array, like the generated code's output: cached bytes compare equal to decoded ones.
+  return new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.buf.byteLength);
 }

@@ -1,0 +1,45 @@
+// GET /v1/explain: where a call to a service goes for a lane, why, and (from=) whether the calling
+// proxy actually holds that route.
+import type { FastifyInstance } from 'fastify';
+import { checkFrom, type FromCheck } from '../debug/explain-proxy.js';
+import { explain, requestFor, UnknownServiceError, type Explanation } from '../debug/explain.js';
+import type { DebugContext } from './debug-routes.js';
+import { ApiError } from './errors.js';
+import { errorResponses } from './schemas.js';
+
+type ExplainQuery = { Querystring: { service: string; lane?: string; from?: string } };
+
+const QUERY = {
+  type: 'object',
+  required: ['service'],
+  properties: {
+    service: { type: 'string', minLength: 1, maxLength: 63, description: 'the called service' },
+    lane: { type: 'string', maxLength: 512, description: 'the request lane (absent: no lane); any value, as a request could carry it' },
+    from: { type: 'string', minLength: 1, maxLength: 63, description: 'the calling service (or "ingress"): check its connected proxies hold the route' },
+  },
+  additionalProperties: false,
+};
+
+export function registerExplainRoutes(app: FastifyInstance, ctx: DebugContext): void {
+  app.get<ExplainQuery>('/v1/explain', {
+    schema: {
+      tags: ['proxies'],
+      summary: 'Where a call to a service goes for a lane, and why',
+      querystring: QUERY,
+      response: { 200: { type: 'object', description: 'chain walked, winning lane and why, Envoy route and cluster, endpoints and their source' }, ...errorResponses(404) },
+    },
+  }, async (request): Promise<Explanation & { from?: FromCheck }> => {
+    const { service, lane, from } = request.query;
+    const state = ctx.getState();
+    let answer: Explanation;
+    try {
+      answer = await explain(state, service, lane, ctx.sourceOf);
+    } catch (err) {
+      if (err instanceof UnknownServiceError) throw new ApiError(404, 'not_found', err.message, [{ path: `services/${service}`, reason: 'does not exist' }]);
+      throw err;
+    }
+    if (from === undefined) return answer;
+    const expected = { cluster: answer.cluster, endpoints: answer.endpoints };
+    return { ...answer, from: checkFrom(ctx.status, from, requestFor(state, service, lane), expected) };
+  });
+}

@@ -1,0 +1,137 @@
+// JSON Schemas of the API's objects: Fastify validates requests with them and the OpenAPI document
+// is generated from them. Patterns and limits come from the model, which then checks what a schema
+// cannot (endpoint syntax, references between objects, cycles).
+import { DURATION_DESCRIPTION, DURATION_PATTERN } from '../model/duration.js';
+import { DNS_LABEL, HEADER_NAME, LIMITS } from '../model/validate.js';
+
+type Schema = Record<string, unknown>;
+
+const NAME_DESCRIPTION = "a DNS label (1-63 lowercase letters, digits and '-', starting and ending with a letter or digit)";
+export const NAME_SCHEMA: Schema = { type: 'string', pattern: DNS_LABEL.source, maxLength: 63, description: NAME_DESCRIPTION };
+const ENDPOINT = { type: 'string', maxLength: 261, description: 'host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)', examples: ['10.0.0.5:8080'] };
+const ENDPOINTS = { type: 'array', maxItems: 1000, items: ENDPOINT };
+const TIMESTAMP = { type: 'string', maxLength: 64, description: 'an RFC 3339 timestamp such as "2030-01-31T18:00:00Z"' };
+const DURATION = { type: 'string', pattern: DURATION_PATTERN, description: DURATION_DESCRIPTION, examples: ['2h'] };
+const HEADER = { type: 'string', pattern: HEADER_NAME.source, description: 'a lowercase HTTP header name' };
+
+// `description` says what a valid value looks like (errors quote it); `title` says what a field means.
+
+/** Fields the server sets; accepted in request bodies (so GET, edit, PUT works) and ignored, except resourceVersion. */
+const READ_ONLY = {
+  resourceVersion: { type: 'string', readOnly: true, maxLength: 64, description: 'changes on every change of the object; send it back (or its ETag as If-Match) to update only what you read' },
+  createdAt: { ...TIMESTAMP, readOnly: true },
+  updatedAt: { ...TIMESTAMP, readOnly: true },
+};
+
+export const SERVICE_SCHEMA: Schema = {
+  $id: 'Service',
+  type: 'object',
+  description: 'A logical service and the endpoints of its stable instance.',
+  properties: {
+    name: NAME_SCHEMA,
+    protocol: { type: 'string', enum: ['http', 'grpc'] },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    endpoints: ENDPOINTS,
+    ...READ_ONLY,
+  },
+  additionalProperties: false,
+};
+
+export const LANE_SCHEMA: Schema = {
+  $id: 'Lane',
+  type: 'object',
+  description: 'A lane: the services it overrides, each with the endpoints of its own instance.',
+  properties: {
+    name: NAME_SCHEMA,
+    fallback: { ...NAME_SCHEMA, title: 'lane tried next when this lane has no instance of a service; "stable" or absent means stable' },
+    services: { type: 'object', maxProperties: 1000, propertyNames: { maxLength: 63 }, additionalProperties: ENDPOINTS, description: 'service name to the endpoints of this lane\'s instance' },
+    owner: { type: 'string', maxLength: LIMITS.owner },
+    description: { type: 'string', maxLength: LIMITS.description },
+    labels: { type: 'object', maxProperties: LIMITS.labels, additionalProperties: { type: 'string', maxLength: LIMITS.labelValue } },
+    ttl: { ...DURATION, title: 'how long the lane lives after it is created or renewed' },
+    expiresAt: { ...TIMESTAMP, description: 'when the lane is removed (RFC 3339); set from ttl when only ttl is given' },
+    expiresInSeconds: { type: 'integer', readOnly: true, description: 'seconds until expiresAt, when the answer was made' },
+    ...READ_ONLY,
+  },
+  additionalProperties: false,
+};
+
+export const SETTINGS_SCHEMA: Schema = {
+  $id: 'Settings',
+  type: 'object',
+  properties: {
+    laneHeader: { ...HEADER, title: 'request header that carries the lane (default x-lane)' },
+    servedByHeader: { ...HEADER, title: 'response header naming who served a request (default x-lane-served-by)' },
+    entryService: { ...NAME_SCHEMA, title: 'service the ingress gateway sends requests to' },
+    ingressDomain: { type: 'string', maxLength: 253, title: 'the ingress takes the lane from the host "<lane>.<ingressDomain>"' },
+    defaultLaneTtl: { ...DURATION, title: 'TTL given to lanes created without ttl or expiresAt' },
+    maxLaneTtl: { ...DURATION, title: 'the longest lifetime a lane may be given; lanes must then expire' },
+    resourceVersion: READ_ONLY.resourceVersion,
+  },
+  additionalProperties: false,
+};
+
+export const ERROR_SCHEMA: Schema = {
+  $id: 'Error',
+  type: 'object',
+  required: ['error', 'message', 'details'],
+  properties: {
+    error: { type: 'string', description: 'a stable code such as invalid_definition, not_found, conflict, precondition_failed' },
+    message: { type: 'string', description: 'what went wrong, for people' },
+    details: {
+      type: 'array',
+      items: { type: 'object', required: ['path', 'reason'], properties: { path: { type: 'string', examples: ['lanes/feature-x/fallback'] }, reason: { type: 'string' } } },
+    },
+  },
+};
+
+export const SHARED_SCHEMAS = [SERVICE_SCHEMA, LANE_SCHEMA, SETTINGS_SCHEMA, ERROR_SCHEMA];
+
+export const ref = (id: string): Schema => ({ $ref: `${id}#` });
+export const listOf = (id: string): Schema => ({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref(id) } } });
+
+/** A JSON Merge Patch (RFC 7386) of `schema`: every field optional, null removes it. */
+export function mergePatchOf(schema: Schema, description: string): Schema {
+  const properties = schema.properties as Record<string, Schema>;
+  const nullable = (field: Schema): Schema => ({
+    ...field,
+    type: [field.type, 'null'],
+    ...(Array.isArray(field.enum) && { enum: [...field.enum, null] }),
+    // Maps (labels, services) merge entry by entry, so their entries may be null too.
+    ...(typeof field.additionalProperties === 'object' && { additionalProperties: nullable(field.additionalProperties as Schema) }),
+  });
+  return {
+    type: 'object',
+    description,
+    properties: Object.fromEntries(Object.entries(properties).map(([key, field]) => [key, field.readOnly ? field : nullable(field)])),
+    additionalProperties: false,
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'invalid request: `details` names each field and why',
+  401: 'no or unknown API token',
+  403: 'the token\'s role may not do this',
+  404: 'no such object',
+  409: 'conflicts with other definitions (`details` names them)',
+  412: 'If-Match (or the body\'s resourceVersion) is not the current resourceVersion',
+  413: 'the body is larger than 1 MiB',
+  415: 'the body is not JSON',
+  422: 'well-formed, but cannot be done as asked (e.g. renewing a lane that has no TTL)',
+};
+
+/** Response entries for the error statuses a route can answer with. */
+export function errorResponses(...statuses: number[]): Record<number, Schema> {
+  return Object.fromEntries([...new Set([400, 401, 403, ...statuses])].sort().map((s) => [s, { description: STATUS_TEXT[s], ...ref('Error') }]));
+}
+
+export const byName = (): Schema => ({ type: 'object', required: ['name'], properties: { name: NAME_SCHEMA } });
+
+/** The precondition headers a write takes, documented (and checked as strings) like any other input. */
+export const WRITE_HEADERS: Schema = {
+  type: 'object',
+  properties: {
+    'if-match': { type: 'string', maxLength: 1024, description: 'apply only if the object is still at this resourceVersion (its ETag, e.g. "12"); 412 otherwise' },
+    'if-none-match': { type: 'string', enum: ['*'], description: '"*": create only; 412 if the object exists' },
+  },
+};

@@ -1,0 +1,74 @@
+// What the API shows for an object: its definition as served, plus its resourceVersion, times and,
+// for lanes, TTL and time left. Objects from the config directory get a version from their content.
+import { createHash } from 'node:crypto';
+import type { Lane, MeshState, Service, Settings } from '../model/types.js';
+import type { FileStore, ObjectMeta } from '../sources/store.js';
+import { ApiError } from './errors.js';
+
+export type Collection = 'services' | 'lanes';
+
+export interface ApiContext {
+  store: FileStore;
+  /** The state being served (store merged with other sources); reads come from here. */
+  getState: () => MeshState;
+  now: () => Date;
+  /** True when another source (the config directory) defines the object, so the API must not write it. */
+  definedElsewhere: (kind: Collection | 'settings', name: string) => boolean;
+}
+
+type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
+export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
+
+function contentVersion(value: unknown): string {
+  return `cfg-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`;
+}
+
+function metaFields(meta: ObjectMeta): { resourceVersion: string; createdAt: string; updatedAt: string } {
+  return { resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
+}
+
+function storeMeta(ctx: ApiContext, kind: Collection, name: string): ObjectMeta | undefined {
+  if (ctx.definedElsewhere(kind, name)) return undefined;
+  return kind === 'lanes' ? ctx.store.getLane(name)?.meta : ctx.store.getService(name)?.meta;
+}
+
+export function serviceView(ctx: ApiContext, service: Service): Versioned<Service> {
+  const meta = storeMeta(ctx, 'services', service.name);
+  return { ...service, ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(service) }) };
+}
+
+export function laneView(ctx: ApiContext, lane: Lane): LaneView {
+  const meta = storeMeta(ctx, 'lanes', lane.name);
+  const ttl = meta && 'ttl' in meta ? (meta.ttl as string | undefined) : undefined;
+  const view: LaneView = { ...lane, ...(ttl && { ttl }), ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(lane) }) };
+  if (lane.expiresAt) view.expiresInSeconds = Math.max(0, Math.floor((Date.parse(lane.expiresAt) - ctx.now().getTime()) / 1000));
+  return view;
+}
+
+export function settingsView(ctx: ApiContext, settings: Settings): Versioned<Settings> {
+  const resourceVersion = ctx.definedElsewhere('settings', '') ? contentVersion(settings) : ctx.store.meta().settings.resourceVersion;
+  return { ...settings, resourceVersion };
+}
+
+/** The served object or a 404 naming it. */
+export function servedObject<K extends Collection>(ctx: ApiContext, kind: K, name: string): MeshState[K][string] {
+  const objects = ctx.getState()[kind] as MeshState[K];
+  if (!Object.hasOwn(objects, name)) {
+    const noun = kind === 'lanes' ? 'lane' : 'service';
+    throw new ApiError(404, 'not_found', `${noun} "${name}" does not exist`, [{ path: `${kind}/${name}`, reason: 'does not exist' }]);
+  }
+  return objects[name] as MeshState[K][string];
+}
+
+/** Refuses writes to what the config directory defines: it would win anyway, silently. */
+export function assertWritable(ctx: ApiContext, kind: Collection | 'settings', name: string): void {
+  if (!ctx.definedElsewhere(kind, name)) return;
+  const path = kind === 'settings' ? 'settings' : `${kind}/${name}`;
+  throw new ApiError(409, 'conflict', `${path} is defined in the config directory (--config-dir), which overrides the API; change it there`, [{ path, reason: 'defined in the config directory' }]);
+}
+
+/** The body without the fields the server sets. */
+export function definitionFields(body: Record<string, unknown>): Record<string, unknown> {
+  const { resourceVersion: _v, createdAt: _c, updatedAt: _u, expiresInSeconds: _e, ...definition } = body;
+  return definition;
+}

@@ -1,0 +1,66 @@
+// Prometheus metrics: xDS events (connect, disconnect, NACK, ACK, responses) as counters, the
+// connected proxies as a gauge, and Node's process metrics; served on GET /metrics.
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { shortTypeName } from '../xds/type-urls.js';
+import type { NackEvent, ProxyEvent, ProxyStatusRegistry, TypeEvent } from '../xds/proxy-status.js';
+
+export interface XdsMetrics {
+  registry: Registry;
+  /** Stops counting (the registry keeps its values). */
+  detach(): void;
+}
+
+/** Counts `status`'s events into a registry of its own, so several control planes in one process do not clash. */
+export function xdsMetrics(status: ProxyStatusRegistry): XdsMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
+  const connects = counter('laneway_xds_connects_total', 'ADS streams opened by proxies');
+  const disconnects = counter('laneway_xds_disconnects_total', 'ADS streams closed');
+  const nacks = counter('laneway_xds_nacks_total', 'responses a proxy rejected (NACK), by xDS type', ['type']);
+  const acks = counter('laneway_xds_acks_total', 'responses a proxy accepted (ACK), by xDS type', ['type']);
+  const responses = counter('laneway_xds_responses_total', 'discovery responses sent, by xDS type', ['type']);
+  new Gauge({
+    name: 'laneway_xds_connected_proxies',
+    help: 'proxies with an open ADS stream to this replica',
+    registers: [registry],
+    collect() {
+      this.set(status.list().length);
+    },
+  });
+  // Zero-valued series exist from the start, so rate() and alerts work before the first event.
+  for (const type of ['CDS', 'EDS', 'LDS', 'RDS']) for (const c of [nacks, acks, responses]) c.inc({ type }, 0);
+
+  const onConnect = (_e: ProxyEvent) => connects.inc();
+  const onDisconnect = (_e: ProxyEvent) => disconnects.inc();
+  const onNack = (e: NackEvent) => nacks.inc({ type: shortTypeName(e.typeUrl) });
+  const onAck = (e: TypeEvent) => acks.inc({ type: shortTypeName(e.typeUrl) });
+  const onResponse = (e: TypeEvent) => responses.inc({ type: shortTypeName(e.typeUrl) });
+  status.on('connect', onConnect);
+  status.on('disconnect', onDisconnect);
+  status.on('nack', onNack);
+  status.on('ack', onAck);
+  status.on('response', onResponse);
+  return {
+    registry,
+    detach() {
+      status.off('connect', onConnect);
+      status.off('disconnect', onDisconnect);
+      status.off('nack', onNack);
+      status.off('ack', onAck);
+      status.off('response', onResponse);
+    },
+  };
+}
+
+/** GET /metrics in Prometheus' text format; public like the health checks, as scrapers carry no token. */
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get('/metrics', {
+    schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [], response: { 200: { description: 'Prometheus text format', type: 'string' } } },
+    config: { access: 'public' },
+  }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

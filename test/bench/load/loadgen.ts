@@ -1,0 +1,116 @@
+// The load generator process: N Envoy-like ADS streams, driven by the bench over IPC. It times what
+// a proxy would see: when every stream holds its config, and, after a lane is created through the
+// control API, when every affected stream has received and ACKed the lane's clusters, endpoints
+// and routes.
+import { CDS, EDS, EnvoyStream, RDS, type Protocol, type StreamNode } from './envoy-stream.js';
+import type { ScannedResponse } from './proto-scan.js';
+
+export type LoadCommand =
+  | { cmd: 'connect'; target: string; protocol: Protocol; nodes: StreamNode[]; timeoutMs: number }
+  | { cmd: 'lane'; apiUrl: string; name: string; body: unknown; expect: Record<string, string[]>; timeoutMs: number }
+  | { cmd: 'close' };
+
+export interface ConnectResult {
+  ms: number;
+  /** Per stream: ms from the start until it held CDS, EDS for every cluster, LDS and RDS. */
+  syncedMs: number[];
+  errors: string[];
+}
+
+export interface LaneResult {
+  httpStatus: number;
+  httpMs: number;
+  /** Per affected stream: ms from sending the PUT until its last needed ACK. */
+  convergedMs: number[];
+  missing: string[];
+  /** Responses that reached streams the lane does not affect. */
+  unaffectedResponses: number;
+  affectedResponses: number;
+  affectedBytes: number;
+}
+
+const streams: EnvoyStream[] = [];
+let listener: ((s: EnvoyStream, res: ScannedResponse, at: number) => void) | undefined;
+
+function synced(s: EnvoyStream): boolean {
+  const clusters = s.held.get(CDS)!;
+  const endpoints = s.held.get(EDS)!;
+  if (clusters.size === 0 || s.held.get(RDS)!.size === 0) return false;
+  for (const c of clusters) if (!endpoints.has(c)) return false;
+  return true;
+}
+
+function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const tick = () => {
+      if (done()) resolve(true);
+      else if (performance.now() - started > timeoutMs) resolve(false);
+      else setTimeout(tick, 2);
+    };
+    tick();
+  });
+}
+
+async function connect(c: Extract<LoadCommand, { cmd: 'connect' }>): Promise<ConnectResult> {
+  const started = performance.now();
+  const syncedAt = new Map<EnvoyStream, number>();
+  listener = (s, _res, at) => {
+    if (!syncedAt.has(s) && synced(s)) syncedAt.set(s, at - started);
+  };
+  const opened = c.nodes.map((node) => new EnvoyStream(c.target, node, c.protocol, (s, res, at) => listener?.(s, res, at)));
+  streams.push(...opened);
+  await waitUntil(() => syncedAt.size === opened.length || opened.some((s) => s.error), c.timeoutMs);
+  listener = undefined;
+  const errors = opened.filter((s) => s.error).map((s) => `${s.node.id}: ${s.error}`);
+  for (const s of opened) if (!syncedAt.has(s) && !s.error) errors.push(`${s.node.id}: not synced within ${c.timeoutMs} ms`);
+  return { ms: performance.now() - started, syncedMs: [...syncedAt.values()], errors };
+}
+
+async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResult> {
+  const marker = Buffer.from(c.name);
+  const affected = new Map(streams.filter((s) => Object.hasOwn(c.expect, s.node.id)).map((s) => [s, c.expect[s.node.id]!]));
+  const routed = new Set<EnvoyStream>();
+  const converged = new Map<EnvoyStream, number>();
+  const result = { unaffectedResponses: 0, affectedResponses: 0, affectedBytes: 0 };
+  const before = new Map(streams.map((s) => [s, { responses: s.responses, bytes: s.bytes }]));
+  let t0 = 0;
+  listener = (s, res, at) => {
+    const clusters = affected.get(s);
+    if (!clusters || converged.has(s)) return;
+    if (res.typeUrl === RDS && res.resources.some((r) => r.value.includes(marker))) routed.add(s);
+    const held = (t: string) => clusters.every((name) => s.held.get(t)!.has(name));
+    if (routed.has(s) && held(CDS) && held(EDS)) converged.set(s, at - t0);
+  };
+  t0 = performance.now();
+  const res = await fetch(`${c.apiUrl}/v1/lanes/${c.name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
+  const httpMs = performance.now() - t0;
+  await res.text();
+  await waitUntil(() => converged.size === affected.size, c.timeoutMs);
+  await new Promise((r) => setTimeout(r, 100)); // late pushes to bystanders still count
+  listener = undefined;
+  for (const s of streams) {
+    const was = before.get(s)!;
+    if (affected.has(s)) {
+      result.affectedResponses += s.responses - was.responses;
+      result.affectedBytes += s.bytes - was.bytes;
+    } else result.unaffectedResponses += s.responses - was.responses;
+  }
+  const missing = [...affected.keys()].filter((s) => !converged.has(s)).map((s) => s.node.id);
+  return { httpStatus: res.status, httpMs, convergedMs: [...converged.values()], missing, ...result };
+}
+
+async function handle(c: LoadCommand): Promise<unknown> {
+  if (c.cmd === 'connect') return connect(c);
+  if (c.cmd === 'lane') return lane(c);
+  for (const s of streams.splice(0)) s.close();
+  return {};
+}
+
+process.on('message', (c: LoadCommand) => {
+  handle(c).then(
+    (result) => process.send!({ ok: true, result }),
+    (err: Error) => process.send!({ ok: false, error: err.stack ?? String(err) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
