@@ -1,14 +1,12 @@
 // Runs the demo mesh as local processes: the control plane, real Envoys (ingress + one sidecar per
-// instance) and the demo services, wired by the control plane's REST API (or, with
-// definitions: 'direct', by an in-process xDS server given the MeshState itself).
+// instance) and the demo services, wired by the control plane's REST API.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SETTINGS, type MeshState } from '../../control-plane/src/model/types.js';
+import type { MeshState } from '../../control-plane/src/model/types.js';
 import { startDemoService, type DemoService } from '../demo/service.js';
 import { DEMO_LANES, DEMO_SERVICES, demoSpec, ENTRY_SERVICE, grpcCallees, SERVICE_PORT } from '../demo/topology.js';
 import { renderBootstrap, type BootstrapKind } from './bootstrap.js';
-import { DirectControlPlane } from './direct-control-plane.js';
 import { freePort, startProcess, waitFor, type Managed } from './processes.js';
 
 const HOST = '127.0.0.1';
@@ -23,8 +21,6 @@ export interface MeshOptions {
   laneHeader?: string;
   /** settings.ingressDomain: "<lane>.<domain>" enters a lane at the ingress. */
   ingressDomain?: string;
-  /** 'api' (default): the control plane process and its REST API; 'direct': see DirectControlPlane. */
-  definitions?: 'api' | 'direct';
 }
 
 export interface Instance {
@@ -48,9 +44,6 @@ export class LocalMesh {
   ingress!: { port: number; adminPort: number; envoy: Managed };
   apiPort = 0;
   xdsPort = 0;
-  /** With definitions: 'direct', the in-process xDS server and the state it serves. */
-  direct?: DirectControlPlane;
-  state: MeshState = { settings: { ...DEFAULT_SETTINGS }, services: {}, lanes: {} };
 
   constructor(readonly opts: MeshOptions) {
     mkdirSync(join(opts.workDir, 'logs'), { recursive: true });
@@ -65,11 +58,6 @@ export class LocalMesh {
   }
 
   async startControlPlane(): Promise<void> {
-    if (this.opts.definitions === 'direct') {
-      this.direct = await DirectControlPlane.start(HOST, this.xdsPort || (await port(this.opts.ports, 18000)), this.state);
-      this.xdsPort = this.direct.xdsPort;
-      return;
-    }
     if (!this.apiPort) {
       this.apiPort = await port(this.opts.ports, 8080);
       this.xdsPort = await port(this.opts.ports, 18000);
@@ -149,27 +137,8 @@ export class LocalMesh {
     return { laneHeader, servedByHeader: 'x-lane-served-by', entryService: ENTRY_SERVICE, ...(ingressDomain && { ingressDomain }) };
   }
 
-  /** Changes the served state (definitions: 'direct' only) and pushes it to every Envoy. */
-  updateState(edit: (state: MeshState) => void): void {
-    if (!this.direct) throw new Error('updateState needs definitions: "direct"; use the REST API');
-    edit(this.state);
-    this.direct.publish(this.state);
-  }
-
-  /** The demo services, settings and lanes as a MeshState (what applyDemoDefinitions writes). */
-  private demoState(): MeshState {
-    const services = Object.fromEntries(DEMO_SERVICES.map((spec) => [spec.name, {
-      name: spec.name, protocol: spec.protocol, port: SERVICE_PORT, endpoints: this.endpointsOf(spec.name, 'stable'),
-    }]));
-    const lanes = Object.fromEntries(DEMO_LANES.map((lane) => [lane.name, {
-      name: lane.name, description: 'demo lane', services: Object.fromEntries(lane.services.map((s) => [s, this.endpointsOf(s, lane.name)])),
-    }]));
-    return { settings: this.demoSettings(), services, lanes };
-  }
-
-  /** Defines the demo services, settings and lanes through the REST API (or directly). */
+  /** Defines the demo services, settings and lanes through the REST API. */
   async applyDemoDefinitions(): Promise<void> {
-    if (this.direct) return this.updateState((state) => Object.assign(state, this.demoState()));
     for (const spec of DEMO_SERVICES) {
       await this.expectOk(await this.api('PUT', `/v1/services/${spec.name}`, { protocol: spec.protocol, port: SERVICE_PORT, endpoints: this.endpointsOf(spec.name, 'stable') }));
     }
@@ -197,7 +166,6 @@ export class LocalMesh {
     const envoys = [...this.instances.map((i) => i.envoy), ...(this.ingress ? [this.ingress.envoy] : [])];
     await Promise.all([...envoys.map((e) => e.stop()), ...this.instances.map((i) => i.app.close())]);
     if (this.controlPlane) await this.controlPlane.stop();
-    if (this.direct) await this.direct.close();
   }
 }
 

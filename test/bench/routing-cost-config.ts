@@ -10,16 +10,23 @@ import { RouteConfigurationSchema } from '../../control-plane/src/envoy/generate
 import { translateProxy, type EnvoyResources } from '../../control-plane/src/translate/index.js';
 import { staticBootstrap } from '../golden/envoy-bootstrap.js';
 
-export type Dispatch = 'exact-match' | 'route-list';
+/**
+ * exact-match: what Laneway emits, N lanes with N orders instances (N clusters); route-list: the
+ * same as a linear route list; exact-match-shared: N lanes all reaching one lane instance (the
+ * last lane's; the others fall back to it), so the map has N entries but there are 2 clusters.
+ */
+export type Dispatch = 'exact-match' | 'route-list' | 'exact-match-shared';
 
 export function laneName(i: number): string {
   return `lane-${String(i).padStart(5, '0')}`;
 }
 
 /** frontend calls orders; N lanes each run their own orders instance (all at the one upstream). */
-export function benchState(lanes: number, upstream: string): MeshState {
+export function benchState(lanes: number, upstream: string, shared = false): MeshState {
   const service = (name: string) => ({ name, protocol: 'http' as const, port: 8080, endpoints: [upstream] });
-  const laneList = Array.from({ length: lanes }, (_, i) => [laneName(i), { name: laneName(i), services: { orders: [upstream] } }]);
+  const last = laneName(lanes - 1);
+  const lane = (name: string) => (shared && name !== last ? { name, fallback: last, services: {} } : { name, services: { orders: [upstream] } });
+  const laneList = Array.from({ length: lanes }, (_, i) => [laneName(i), lane(laneName(i))]);
   return {
     settings: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by' },
     services: { frontend: service('frontend'), orders: service('orders') },
@@ -51,7 +58,7 @@ function asRouteList(resources: EnvoyResources): EnvoyResources {
 /** A static bootstrap for the frontend sidecar: listener on `port`, admin on `adminPort`. */
 export function sidecarBootstrap(state: MeshState, dispatch: Dispatch, port: number, adminPort: number): string {
   const translated = translateProxy(state, { kind: 'sidecar', service: 'frontend', listenerAddress: '127.0.0.1', listenerPort: port });
-  const resources = dispatch === 'exact-match' ? translated : asRouteList(translated);
+  const resources = dispatch === 'route-list' ? asRouteList(translated) : translated;
   const bootstrap = JSON.parse(staticBootstrap(resources)) as Record<string, unknown>;
   return JSON.stringify({
     ...bootstrap,

@@ -95,7 +95,7 @@ interface Sidecar {
 /** Starts the sidecar for one configuration and checks it routes lane and stable requests right. */
 async function startSidecar(dir: string, upstream: string, lanes: number, dispatch: Dispatch): Promise<Sidecar> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const bootstrap = sidecarBootstrap(benchState(lanes, upstream), dispatch, port, adminPort);
+  const bootstrap = sidecarBootstrap(benchState(lanes, upstream, dispatch === 'exact-match-shared'), dispatch, port, adminPort);
   const started = performance.now();
   const envoy = await startEnvoy(dir, `sidecar-${lanes}-${dispatch}`, bootstrap, adminPort, 0);
   const row: Row = { lanes, dispatch, laneRps: 0, stableRps: 0, laneWallRps: 0, stableWallRps: 0, startMs: performance.now() - started, configKiB: bootstrap.length / 1024, errors: 0 };
@@ -154,6 +154,9 @@ listener with \`Host: orders\`. The upstream is an Envoy answering directly${pin
 Load: ${tool}, ${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} rounds (every configuration takes its turn in each round), after a 1 s warm-up. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}.
 "lane request" names the last lane (the worst case for a route list); "stable request" has no lane header.
 "route-list" is the same routing as one header-matching route per lane (not what Laneway emits), for contrast.
+"exact-match-shared" (largest lane count only) has the same N-entry map but every lane reaches one
+lane instance (2 clusters instead of N+1): it separates the cost of the lookup from the cost of
+having N clusters in one Envoy (memory and cache footprint).
 "rps/core" is requests served per second of CPU time of the sidecar's worker thread (user + system,
 from /proc; Envoy's main thread only loads config and flushes stats), i.e. what one core sustains.
 The goal is judged on it because wall-clock rps on a shared 2-core machine moves with whatever else
@@ -175,7 +178,9 @@ const upstream = await startEnvoy(dir, 'upstream', upstreamBootstrap(upstreamPor
 const sidecars: Sidecar[] = [];
 try {
   for (const lanes of LANE_COUNTS) {
-    for (const dispatch of lanes === 0 ? (['exact-match'] as const) : (['exact-match', 'route-list'] as const)) {
+    const largest = lanes === Math.max(...LANE_COUNTS);
+    const dispatches: Dispatch[] = lanes === 0 ? ['exact-match'] : largest ? ['exact-match', 'exact-match-shared', 'route-list'] : ['exact-match', 'route-list'];
+    for (const dispatch of dispatches) {
       sidecars.push(await startSidecar(dir, `127.0.0.1:${upstreamPort}`, lanes, dispatch));
       console.error(`${lanes} lanes ${dispatch}: started in ${(sidecars.at(-1)!.row.startMs / 1000).toFixed(1)} s`);
     }

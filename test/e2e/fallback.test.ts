@@ -1,8 +1,7 @@
 // Fallback on unhealthy, per lane and opt-in: when every endpoint of feature-x's orders is down,
 // feature-x requests are served by stable orders and say "orders/stable (fallback)"; feature-y,
 // which did not opt in, fails like a broken lane should. Envoy does it (health checks, priorities).
-// The control plane runs in-process (definitions: 'direct') until the REST API accepts
-// fallbackOnUnhealthy; Envoy, the translator and the xDS server are the real ones.
+// The lanes are set through the REST API, as a user would.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ const ordersHop = (a: MeshAnswer) => `${a.status} ${a.path} [${a.hops[1]?.served
 
 describe('fallback to stable when a lane instance is unhealthy', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'laneway-fallback-'));
-  const mesh = new LocalMesh({ workDir, ports: 'free', definitions: 'direct' });
+  const mesh = new LocalMesh({ workDir, ports: 'free' });
   let featureX: Instance;
   let featureY: Instance;
 
@@ -24,10 +23,11 @@ describe('fallback to stable when a lane instance is unhealthy', () => {
     await mesh.startDemo();
     featureX = mesh.instances.find((i) => i.service === 'orders' && i.lane === 'feature-x')!;
     featureY = await mesh.addInstance('orders', 'feature-y');
-    mesh.updateState((state) => {
-      state.lanes['feature-x']!.fallbackOnUnhealthy = true;
-      state.lanes['feature-y'] = { name: 'feature-y', services: { orders: [`127.0.0.1:${featureY.appPort}`] } };
-    });
+    const x = await mesh.api('PATCH', '/v1/lanes/feature-x', { fallbackOnUnhealthy: true });
+    assert.equal(x.status, 200, JSON.stringify(x.body));
+    assert.equal(x.body.fallbackOnUnhealthy, true);
+    const y = await mesh.api('PUT', '/v1/lanes/feature-y', { services: { orders: [`127.0.0.1:${featureY.appPort}`] } });
+    assert.equal(y.status, 201, JSON.stringify(y.body));
     for (const lane of ['feature-x', 'feature-y']) {
       const expected = `200 frontend/stable orders/${lane} payments/stable [orders/${lane}]`;
       await waitForAnswer(mesh.ingressUrl, { 'x-lane': lane }, (a) => ordersHop(a) === expected, 15000);

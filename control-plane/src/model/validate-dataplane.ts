@@ -1,7 +1,7 @@
 // Validation of the data-plane fields (issue 5): Service.dependsOn, Lane.fallbackOnUnhealthy and
 // Settings.laneFrom. Pure checks in validate.ts's style: each pushes path-named errors and returns
 // the normalized fields to spread into the validated object; checkDataplaneReferences checks the
-// rules between objects. Wired into validate.ts by its owner (see the field lists below).
+// rules between objects. validate.ts calls these from its validators.
 import type { FieldError } from './errors.js';
 import type { Lane, LaneFrom, MeshState, Service, Settings } from './types.js';
 

@@ -4,6 +4,13 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { DURATION_DESCRIPTION, parseDuration } from './duration.js';
 import type { FieldError, Validated } from './errors.js';
 import { DEFAULT_SETTINGS, STABLE, type Lane, type MeshState, type Service, type Settings } from './types.js';
+import {
+  DATAPLANE_FIELDS,
+  checkDataplaneReferences,
+  checkLaneDataplane,
+  checkServiceDataplane,
+  checkSettingsDataplane,
+} from './validate-dataplane.js';
 
 type Fields = Record<string, unknown>;
 
@@ -16,9 +23,9 @@ export const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 export const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 63, labelPrefix: 253 };
 
-const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints'];
-const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt'];
-const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl'];
+const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints', ...DATAPLANE_FIELDS.service];
+const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt', ...DATAPLANE_FIELDS.lane];
+const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl', ...DATAPLANE_FIELDS.settings];
 
 function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -147,7 +154,8 @@ export function validateService(input: unknown, path = defaultPath('services', i
   if (protocol !== 'http' && protocol !== 'grpc') errors.push({ path: `${path}/protocol`, reason: protocol === undefined ? 'is required' : `must be "http" or "grpc", got ${show(protocol)}` });
   if (!isPort(port)) errors.push({ path: `${path}/port`, reason: port === undefined ? 'is required' : `must be an integer from 1 to 65535, got ${show(port)}` });
   checkEndpoints(endpoints, `${path}/endpoints`, errors);
-  return result(errors, () => ({ name, protocol, port, endpoints: [...(endpoints as string[])] }) as Service);
+  const extra = checkServiceDataplane(input, path, errors);
+  return result(errors, () => ({ name, protocol, port, endpoints: [...(endpoints as string[])], ...extra }) as Service);
 }
 
 function checkLaneServices(value: unknown, path: string, errors: FieldError[]): void {
@@ -171,6 +179,7 @@ export function validateLane(input: unknown, path = defaultPath('lanes', input))
   checkString(description, LIMITS.description, `${path}/description`, errors);
   checkLabels(labels, `${path}/labels`, errors);
   checkTimestamp(expiresAt, `${path}/expiresAt`, errors);
+  const extra = checkLaneDataplane(input, path, errors);
   return result(errors, () => {
     const overrides = services as Record<string, string[]>;
     return {
@@ -181,6 +190,7 @@ export function validateLane(input: unknown, path = defaultPath('lanes', input))
       ...(description !== undefined && { description: description as string }),
       ...(labels !== undefined && { labels: { ...(labels as Record<string, string>) } }),
       ...(expiresAt !== undefined && { expiresAt: expiresAt as string }),
+      ...extra,
     };
   });
 }
@@ -221,6 +231,7 @@ export function validateSettings(input: unknown, path = 'settings'): Validated<S
   const defaultTtl = checkDuration(defaultLaneTtl, `${path}/defaultLaneTtl`, errors);
   const maxTtl = checkDuration(maxLaneTtl, `${path}/maxLaneTtl`, errors);
   if (defaultTtl !== undefined && maxTtl !== undefined && defaultTtl > maxTtl) errors.push({ path: `${path}/defaultLaneTtl`, reason: `${show(defaultLaneTtl)} is longer than maxLaneTtl ${show(maxLaneTtl)}` });
+  const extra = checkSettingsDataplane(input, path, errors);
   return result(errors, () => ({
     laneHeader: laneHeader as string,
     servedByHeader: servedByHeader as string,
@@ -228,6 +239,7 @@ export function validateSettings(input: unknown, path = 'settings'): Validated<S
     ...(ingressDomain !== undefined && { ingressDomain: ingressDomain as string }),
     ...(defaultLaneTtl !== undefined && { defaultLaneTtl: defaultLaneTtl as string }),
     ...(maxLaneTtl !== undefined && { maxLaneTtl: maxLaneTtl as string }),
+    ...extra,
   }));
 }
 
@@ -286,5 +298,6 @@ export function validateMeshState(state: MeshState): FieldError[] {
   for (const cycle of fallbackCycles(lanes)) errors.push({ path: `lanes/${cycle[0]}/fallback`, reason: `fallback cycle ${cycle.join(' -> ')}` });
   const entry = isObject(state.settings) ? state.settings.entryService : undefined;
   if (typeof entry === 'string' && !Object.hasOwn(services, entry)) errors.push({ path: 'settings/entryService', reason: `service ${show(entry)} does not exist` });
+  errors.push(...checkDataplaneReferences(state));
   return errors;
 }
