@@ -5,6 +5,7 @@ import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
 import { LaneExpiry } from '../sources/expiry.js';
 import { mergeSources } from '../sources/merge.js';
+import { startKubernetesMode, withKubernetes } from '../sources/kubernetes/index.js';
 import { FileStore } from '../sources/store.js';
 import { watchYamlDir, type YamlDefinitions } from '../sources/yaml-dir.js';
 import { SnapshotCache } from '../xds/cache.js';
@@ -42,6 +43,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const publisher = new SnapshotPublisher(cache, logger);
   let yamlDefs: YamlDefinitions = { services: {}, lanes: {} };
   let current: MeshState = store.state();
+  let kube: Awaited<ReturnType<typeof startKubernetesMode>>;
 
   let reasons = new Set<string>();
   // Bursts of writes cost a few rebuilds (LANEWAY_PUSH_HOLD_OFF_MS / LANEWAY_PUSH_MAX_DELAY_MS).
@@ -51,7 +53,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     reasons = new Set();
   });
   const recompute = (why: string) => {
-    const { state, errors } = mergeSources(store.state(), yamlDefs);
+    const { state, errors } = mergeSources(store.state(), withKubernetes(yamlDefs, kube?.definitions()));
     if (errors.length > 0) {
       logger.error({ why, errors }, 'definitions are inconsistent; keeping the last good state');
       return;
@@ -72,6 +74,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       )
     : undefined;
   store.onChange(() => recompute('store changed'));
+  kube = await startKubernetesMode(config, logger, () => recompute('kubernetes changed'));
   recompute('startup');
 
   const xds = await startXdsServer(
@@ -89,8 +92,9 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, publisher, getState: () => current, storeState: () => store.state(), yamlDefinitions: () => yamlDefs, configDir: config.configDir, logger });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
+  // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
-    kind === 'settings' ? yamlDefs.settings !== undefined : Object.hasOwn(yamlDefs[kind], name);
+    kind === 'settings' ? yamlDefs.settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs[kind], name);
   const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
@@ -105,6 +109,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       cache.setReady(false);
       expiry.close();
       yamlWatch?.close();
+      await kube?.close();
       await api.close();
       await xds.close();
       debug.close();

@@ -1,0 +1,137 @@
+// Writes each Lane's status (Ready condition, services found, message on error, expiry) back to
+// the cluster and deletes expired Lanes. Replicas all compute the same, but only the holder of a
+// Lease writes.
+import { hostname } from 'node:os';
+import { CoordinationV1Api, CustomObjectsApi, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { laneExpiry, type KubeDefinitions, type KubeLane } from './mapping.js';
+
+export const LEASE_NAME = 'laneway-status-writer';
+const LEASE_SECONDS = 15;
+const RENEW_MS = 5000;
+
+export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime?: string }
+
+export interface LaneStatus {
+  services: string[];
+  servicesSummary: string;
+  expiresAt?: string;
+  message?: string;
+  conditions: LaneCondition[];
+}
+
+/** What a Lane's status should say, given what the mapping made of it. Pure. */
+export function desiredLaneStatus(lane: KubeLane, defs: KubeDefinitions, now = Date.now()): LaneStatus {
+  const name = lane.metadata?.name ?? '';
+  const served = defs.lanes[name];
+  const expiresAt = laneExpiry(lane);
+  const errors = defs.errors.filter((e) => e.path.startsWith(`kubernetes/lanes/${name}/`));
+  const services = served ? Object.keys(served.services) : [];
+  let ready: LaneCondition;
+  if (errors.length > 0) ready = { type: 'Ready', status: 'False', reason: 'Invalid', message: errors.map((e) => `${e.path.replace(`kubernetes/lanes/${name}/`, '')}: ${e.reason}`).join('; ') };
+  else if (expiresAt && Date.parse(expiresAt) <= now) ready = { type: 'Ready', status: 'False', reason: 'Expired', message: `expired at ${expiresAt}` };
+  else if (!served) ready = { type: 'Ready', status: 'False', reason: 'NotServed', message: 'not served (see the control plane log)' };
+  else if (services.length === 0) ready = { type: 'Ready', status: 'True', reason: 'NoPods', message: 'served; no ready pod carries this lane yet, so every request falls back' };
+  else ready = { type: 'Ready', status: 'True', reason: 'Served', message: `served with its own ${services.join(', ')}` };
+  return {
+    services,
+    servicesSummary: services.join(','),
+    ...(expiresAt && { expiresAt }),
+    ...(ready.status === 'False' && { message: ready.message }),
+    conditions: [ready],
+  };
+}
+
+/** Same status except for transition times: nothing to write. */
+function sameStatus(current: any, next: LaneStatus): boolean {
+  const strip = (s: any) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime, ...c }: any) => c) });
+  return current !== undefined && strip(current) === strip(next);
+}
+
+export class LaneStatusWriter {
+  private readonly identity = `${hostname()}-${process.pid}`;
+  private readonly leases: CoordinationV1Api;
+  private readonly custom: CustomObjectsApi;
+  private leader = false;
+  private timer?: NodeJS.Timeout;
+  private writing = Promise.resolve();
+
+  constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => { lanes: KubeLane[]; defs: KubeDefinitions }) {
+    this.leases = kc.makeApiClient(CoordinationV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  start(): void {
+    const tick = () => void this.renew().finally(() => { if (this.timer) this.timer = setTimeout(tick, RENEW_MS); });
+    this.timer = setTimeout(tick, 0);
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Writes every Lane whose status differs (leader only); serialized, never concurrent. */
+  sync(): void {
+    if (!this.leader) return;
+    this.writing = this.writing.then(() => this.writeAll()).catch((err) => this.logger.warn({ err: (err as Error).message }, 'lane status write failed; retried on the next change or lease renewal'));
+  }
+
+  private async writeAll(): Promise<void> {
+    const { lanes, defs } = this.snapshot();
+    for (const lane of lanes) {
+      const name = lane.metadata!.name!;
+      const expiresAt = laneExpiry(lane);
+      if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
+        this.logger.info({ lane: name, expiresAt }, 'deleting expired lane');
+        await this.custom.deleteNamespacedCustomObject({ group: 'laneway.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'lanes', name });
+        continue;
+      }
+      const next = desiredLaneStatus(lane, defs);
+      const current = (lane as any).status;
+      if (sameStatus(current, next)) continue;
+      const old = (current?.conditions ?? []) as LaneCondition[];
+      const stamped = next.conditions.map((c) => {
+        const was = old.find((o) => o.type === c.type);
+        return { ...c, lastTransitionTime: was && was.status === c.status && was.lastTransitionTime ? was.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+      });
+      await this.custom.replaceNamespacedCustomObjectStatus({
+        group: 'laneway.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'lanes', name,
+        body: { ...lane, status: { ...next, conditions: stamped } },
+      });
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const now = new V1MicroTime(Date.now());
+    const spec = { holderIdentity: this.identity, leaseDurationSeconds: LEASE_SECONDS, renewTime: now };
+    let lease: V1Lease | undefined;
+    try {
+      lease = await this.leases.readNamespacedLease({ name: LEASE_NAME, namespace: this.namespace });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) return this.setLeader(false, err);
+    }
+    try {
+      if (!lease) {
+        await this.leases.createNamespacedLease({ namespace: this.namespace, body: { metadata: { name: LEASE_NAME }, spec: { ...spec, acquireTime: now } } });
+      } else {
+        const held = lease.spec?.holderIdentity;
+        const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
+        const expired = renewed + (lease.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now();
+        if (held && held !== this.identity && !expired) return this.setLeader(false);
+        // resourceVersion in the body: two replicas taking an expired lease at once, one gets 409.
+        await this.leases.replaceNamespacedLease({ name: LEASE_NAME, namespace: this.namespace, body: { ...lease, spec: { ...lease.spec, ...spec, ...(held !== this.identity && { acquireTime: now }) } } });
+      }
+      this.setLeader(true);
+    } catch (err) {
+      this.setLeader(false, err);
+    }
+  }
+
+  private setLeader(leader: boolean, err?: unknown): void {
+    if (leader !== this.leader) this.logger.info({ identity: this.identity, leader }, leader ? 'writing lane status (lease acquired)' : 'not writing lane status (lease held elsewhere)');
+    if (err) this.logger.debug({ err: (err as Error).message }, 'lease renewal failed');
+    this.leader = leader;
+    if (leader) this.sync();
+  }
+}
