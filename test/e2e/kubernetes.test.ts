@@ -67,12 +67,23 @@ describe('kubernetes mode with a real API server', () => {
     assert.equal(connected.flat().length, mesh.pods.length + 1, `every Envoy is connected: ${JSON.stringify(connected)}`);
   });
 
-  test('the REST API reads the cluster\'s lanes and refuses to write them to one replica\'s store', async () => {
+  test('the REST API reads the cluster\'s lanes with the Lane\'s resourceVersion; services and lane endpoints stay Kubernetes\'', async () => {
     const api = `http://127.0.0.1:${mesh.replicas[0]!.apiPort}`;
-    const lane = (await (await fetch(`${api}/v1/lanes/feature-x`)).json()) as { services: Record<string, string[]> };
+    const res = await fetch(`${api}/v1/lanes/feature-x`);
+    const lane = (await res.json()) as { services: Record<string, string[]>; resourceVersion: string };
     assert.deepEqual(lane.services, { orders: [`127.0.0.13:${mesh.appPort}`] });
-    const put = await fetch(`${api}/v1/lanes/hotfix`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ services: {} }) });
-    assert.equal(put.status, 409);
+    const object = await mesh.api('GET', '/apis/laneway.dev/v1alpha1/namespaces/default/lanes/feature-x');
+    assert.equal(lane.resourceVersion, object.metadata.resourceVersion);
+    assert.equal(res.headers.get('etag'), `"${object.metadata.resourceVersion}"`);
+    const withEndpoints = await fetch(`${api}/v1/lanes/hotfix`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ services: { orders: ['127.0.0.9:80'] } }) });
+    assert.equal(withEndpoints.status, 400);
+    const refused = (await withEndpoints.json()) as { details: Array<{ path: string; reason: string }> };
+    assert.equal(refused.details[0]!.path, 'lanes/hotfix/services');
+    assert.match(refused.details[0]!.reason, /laneway\.dev\/lane=hotfix/);
+    assert.equal((await kube.request('GET', '/apis/laneway.dev/v1alpha1/namespaces/default/lanes/hotfix')).status, 404, 'nothing was written');
+    const service = await fetch(`${api}/v1/services/orders`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protocol: 'http', port: 8080, endpoints: [] }) });
+    assert.equal(service.status, 409);
+    assert.match(((await service.json()) as { message: string }).message, /defined by Kubernetes/);
   });
 
   test('one replica (holding the Lease) writes each Lane\'s status; kubectl get lanes shows it', async (t) => {
@@ -123,6 +134,57 @@ describe('kubernetes mode with a real API server', () => {
     await mesh.putLane('feature-x', { owner: 'e2e' });
     const recreated = await waitForPath(mesh.ingressUrl, { 'x-lane': 'feature-x' }, 'frontend/stable orders/feature-x payments/feature-x', 2000);
     t.diagnostic(`relabel -> routed in ${relabel.toFixed(0)} ms; lane delete -> stable in ${deleted.toFixed(0)} ms; recreate in ${recreated.toFixed(0)} ms`);
+  });
+
+  test('REST API writes Lane objects: delete and create through one replica route on Envoys of the other; stale If-Match is 412', async (t) => {
+    const [a, b] = mesh.replicas;
+    const apiA = `http://127.0.0.1:${a!.apiPort}`;
+    const apiB = `http://127.0.0.1:${b!.apiPort}`;
+    const json = { 'content-type': 'application/json' };
+    const lanePath = '/apis/laneway.dev/v1alpha1/namespaces/default/lanes/feature-x';
+    const WITH_PAYMENTS = 'frontend/stable orders/feature-x payments/feature-x';
+    assert.deepEqual(await mesh.proxiesOn(b!), [], 'every Envoy uses replica-a');
+    // The status writer's updates bump the Lane's resourceVersion too: wait until it is done and the API shows it.
+    const settled = async (api: string) => {
+      let version = '';
+      await waitFor('the Lane status to be written and shown', async () => {
+        const object = await mesh.api('GET', lanePath);
+        const shown = (await (await fetch(`${api}/v1/lanes/feature-x`)).json()) as { resourceVersion?: string };
+        version = object.metadata.resourceVersion;
+        return object.status?.servicesSummary === 'orders,payments' && shown.resourceVersion === version;
+      }, 10000, 50);
+      return version;
+    };
+    // DELETE through replica B's API (If-Match: the Lane's resourceVersion): the object goes, routing returns to stable.
+    const removed = await fetch(`${apiB}/v1/lanes/feature-x`, { method: 'DELETE', headers: { 'if-match': `"${await settled(apiB)}"` } });
+    assert.equal(removed.status, 200, await removed.clone().text());
+    assert.equal((await kube.request('GET', lanePath)).status, 404, 'the Lane object is deleted');
+    const deleted = await waitForPath(mesh.ingressUrl, { 'x-lane': 'feature-x' }, ALL_STABLE, 5000);
+    // PUT through replica B creates the Lane; the Envoys on replica A route by it.
+    const put = await fetch(`${apiB}/v1/lanes/feature-x`, { method: 'PUT', headers: { ...json, 'if-none-match': '*' }, body: JSON.stringify({ owner: 'e2e', description: 'created through the API', ttl: '2h' }) });
+    assert.equal(put.status, 201, await put.clone().text());
+    const created = (await put.json()) as { resourceVersion: string; ttl: string; expiresAt: string };
+    const object = await mesh.api('GET', lanePath);
+    assert.equal(put.headers.get('etag'), `"${created.resourceVersion}"`);
+    assert.ok(Number(object.metadata.resourceVersion) >= Number(created.resourceVersion), 'the API answers with the Lane object\'s resourceVersion');
+    assert.deepEqual({ owner: object.spec.owner, ttl: object.spec.ttl, expiresAt: object.spec.expiresAt }, { owner: 'e2e', ttl: '2h', expiresAt: created.expiresAt });
+    const routed = await waitForPath(mesh.ingressUrl, { 'x-lane': 'feature-x' }, WITH_PAYMENTS, 5000);
+    // PATCH with the current version through replica A; then a PUT with the old one is refused.
+    const current = await settled(apiA);
+    const patched = await fetch(`${apiA}/v1/lanes/feature-x`, { method: 'PATCH', headers: { ...json, 'if-match': `"${current}"` }, body: JSON.stringify({ description: 'patched through replica A' }) });
+    assert.equal(patched.status, 200, await patched.clone().text());
+    const changed = (await patched.json()) as { resourceVersion: string; description?: string; owner?: string; ttl?: string };
+    assert.notEqual(changed.resourceVersion, current);
+    assert.deepEqual([changed.owner, changed.description, changed.ttl], ['e2e', 'patched through replica A', '2h']);
+    const stale = await fetch(`${apiA}/v1/lanes/feature-x`, { method: 'PUT', headers: { ...json, 'if-match': `"${created.resourceVersion}"` }, body: JSON.stringify({ owner: 'someone-else' }) });
+    assert.equal(stale.status, 412);
+    assert.equal(((await stale.json()) as { error: string }).error, 'precondition_failed');
+    assert.equal((await mesh.api('GET', lanePath)).spec.owner, 'e2e', 'the stale write changed nothing');
+    const staleDelete = await fetch(`${apiA}/v1/lanes/feature-x`, { method: 'DELETE', headers: { 'if-match': `"${created.resourceVersion}"` } });
+    assert.equal(staleDelete.status, 412);
+    assert.equal(Number(await settled(apiA)) >= Number(changed.resourceVersion), true, 'replica A shows the Lane\'s current resourceVersion');
+    assert.equal((await get(mesh.ingressUrl, { 'x-lane': 'feature-x' })).path, WITH_PAYMENTS);
+    t.diagnostic(`API delete -> stable in ${deleted.toFixed(0)} ms; API create on replica-b -> routed by replica-a's Envoys in ${routed.toFixed(0)} ms`);
   });
 
   test('kill a replica: its Envoys reconnect to the other and see the same versions (no config change)', async () => {

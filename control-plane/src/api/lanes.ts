@@ -14,11 +14,11 @@ import { assertWritable, definitionFields, laneView, servedObject, type ApiConte
 
 type ByName = { Params: { name: string } };
 type Body = Record<string, unknown>;
-type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
+export type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
 
 const lanePath = (params: Record<string, string>) => `lanes/${params.name}`;
 const NAME_PREFIX = { type: 'string', pattern: '^[a-z0-9][-a-z0-9]{0,56}$', description: 'the server appends 5 random letters and digits to make the name' };
-const CREATE_SCHEMA = {
+export const CREATE_SCHEMA = {
   type: 'object',
   description: 'A lane to create; give `name`, or `namePrefix` to have one generated.',
   properties: { ...(LANE_SCHEMA.properties as object), namePrefix: NAME_PREFIX },
@@ -47,7 +47,7 @@ export async function writeLane(
   return reply.status(status(result)).send(laneView(ctx, result.value));
 }
 
-function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
+export function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
   if (text === undefined) return [];
   return text.split(',').map((term) => {
     const [key, value, extra] = term.trim().split('=');
@@ -56,14 +56,14 @@ function labelSelector(text: string | undefined): Array<[string, string | undefi
   });
 }
 
-function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
+export function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
   if (query.owner !== undefined && lane.owner !== query.owner) return false;
   if (query.service !== undefined && !Object.hasOwn(lane.services, query.service)) return false;
   const labels = lane.labels ?? {};
   return selector.every(([key, value]) => Object.hasOwn(labels, key) && (value === undefined || labels[key] === value));
 }
 
-function generatedName(prefix: string): string {
+export function generatedName(prefix: string): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return prefix + Array.from({ length: 5 }, () => alphabet[randomInt(alphabet.length)]).join('');
 }

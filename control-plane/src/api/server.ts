@@ -34,6 +34,10 @@ export interface ApiOptions {
   definedElsewhere?: (kind: Collection | 'settings', name: string) => boolean;
   /** The clock for TTLs and time left (tests pass a fixed one). */
   now?: () => Date;
+  /** Kubernetes mode: objects defined elsewhere are cluster objects (the 409 says so). */
+  kubernetes?: boolean;
+  /** Replaces the /v1/lanes and /v1/lanes/:name routes (Kubernetes mode: api/lanes-kubernetes.ts). */
+  laneRoutes?: (app: FastifyInstance, ctx: ApiContext) => void;
   /** More route groups, registered after the built-in ones. */
   plugins?: ApiPlugin[];
 }
@@ -80,11 +84,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     getState: options.getState,
     now: options.now ?? (() => new Date()),
     definedElsewhere: options.definedElsewhere ?? (() => false),
+    ...(options.kubernetes && { kubernetes: true }),
   };
   app.register(async (scope) => {
     registerHealthRoutes(scope, options.ready);
     registerServiceRoutes(scope, ctx);
-    registerLaneRoutes(scope, ctx);
+    (options.laneRoutes ?? registerLaneRoutes)(scope, ctx);
     registerLaneServiceRoutes(scope, ctx);
     registerSettingsRoutes(scope, ctx);
     for (const plugin of options.plugins ?? []) plugin(scope);

@@ -1,11 +1,14 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
+import { kubernetesLaneRoutes } from '../api/lanes-kubernetes.js';
 import { buildApi, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
 import { LaneExpiry } from '../sources/expiry.js';
 import { mergeSources } from '../sources/merge.js';
 import { startKubernetesMode, withKubernetes } from '../sources/kubernetes/index.js';
+import { KubeLaneWriter } from '../sources/kubernetes/lane-writer.js';
+import { loadKubeConfig } from '../sources/kubernetes/watch.js';
 import { FileStore } from '../sources/store.js';
 import { watchYamlDir, type YamlDefinitions } from '../sources/yaml-dir.js';
 import { SnapshotCache } from '../xds/cache.js';
@@ -95,7 +98,9 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs.settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs[kind], name);
-  const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins });
+  // ...but lanes are written as Lane objects, which every replica watches.
+  const laneRoutes = kube && kubernetesLaneRoutes({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject });
+  const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(laneRoutes && { laneRoutes }) });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);

@@ -25,6 +25,8 @@ export interface KubernetesSourceOptions {
 export interface KubernetesSource {
   namespace: string;
   definitions(): KubeDefinitions;
+  /** The Lane object as the watch last saw it (with its metadata.resourceVersion). */
+  laneObject(name: string): KubeLane | undefined;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
   return {
     namespace,
     definitions: () => current,
+    laneObject: (name) => informers.lanes.get(name, namespace) as KubeLane | undefined,
     async close() {
       closed = true;
       clearTimeout(expiryTimer);
