@@ -1,15 +1,49 @@
-// Preloaded (--import) into the benchmarked Laneway process only: on SIGUSR2, a full GC, then
-// process.memoryUsage() written to LANEWAY_BENCH_PROBE_FILE, so the bench reads heap per stream
-// without any endpoint in the product.
-import { renameSync, writeFileSync } from 'node:fs';
+// Preloaded (--import) into the benchmarked Laneway process only, so the product has no such
+// endpoint. On SIGUSR2 it runs the command in `<LANEWAY_BENCH_PROBE_FILE>.cmd` (default "heap"):
+// "heap": a full GC, then process.memoryUsage(); "profile-start" / "profile-stop": the V8 CPU
+// profiler, the profile written to `<file>.cpuprofile`; "heap-snapshot": `<file>.heapsnapshot`. Each answer goes to the probe file with a
+// growing `seq`.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
 
 const file = process.env['LANEWAY_BENCH_PROBE_FILE'];
 let seq = 0;
-if (file) {
-  process.on('SIGUSR2', () => {
+let session: Session | undefined;
+
+function answer(body: Record<string, unknown>): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify({ seq: ++seq, ...body }));
+  renameSync(`${file}.tmp`, file!);
+}
+
+function post(method: string): Promise<unknown> {
+  return new Promise((resolve, reject) => session!.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
+async function run(command: string): Promise<void> {
+  if (command === 'profile-start') {
+    session ??= new Session();
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+    answer({ profiling: true });
+  } else if (command === 'profile-stop' && session) {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    session.disconnect();
+    writeFileSync(`${file}.cpuprofile`, JSON.stringify(profile));
+    answer({ profile: `${file}.cpuprofile` });
+  } else if (command === 'heap-snapshot') {
+    answer({ snapshot: writeHeapSnapshot(`${file}.heapsnapshot`) });
+  } else {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
-    writeFileSync(`${file}.tmp`, JSON.stringify({ seq: ++seq, gc: gc !== undefined, ...process.memoryUsage() }));
-    renameSync(`${file}.tmp`, file);
+    answer({ gc: gc !== undefined, ...process.memoryUsage() });
+  }
+}
+
+if (file) {
+  process.on('SIGUSR2', () => {
+    const command = existsSync(`${file}.cmd`) ? readFileSync(`${file}.cmd`, 'utf8').trim() : 'heap';
+    run(command).catch((err: Error) => answer({ error: err.message }));
   });
 }

@@ -1,6 +1,6 @@
 // Full rebuild: every sidecar group of the bench topology translated, encoded and cached, as the
 // wiring does it (SnapshotPublisher), with the parts timed separately; then one lane added, as an
-// incremental publish. Run as its own process by xds-bench.ts: `tsx rebuild.ts <services> <lanes>`;
+// incremental publish. Run as its own process by xds-bench.ts: `tsx rebuild.ts <services> <lanes> <callees>`;
 // prints JSON.
 import { pino } from 'pino';
 import { groupInputs } from '../../control-plane/src/runtime/group-inputs.js';
@@ -31,8 +31,8 @@ const time = <T>(f: () => T): [T, number] => {
   return [value, performance.now() - started];
 };
 
-function measure(services: number, lanes: number): RebuildResult {
-  const state = benchState({ services, lanes });
+function measure(services: number, lanes: number, callees: number): RebuildResult {
+  const state = benchState({ services, lanes, callees });
   const targets: ProxyTarget[] = Array.from({ length: services }, (_, i) => ({ kind: 'sidecar', service: serviceName(i), listenerAddress: '127.0.0.1', listenerPort: 15001 }));
   const cache = new SnapshotCache();
   const publisher = new SnapshotPublisher(cache, pino({ level: 'silent' }));
@@ -52,7 +52,7 @@ function measure(services: number, lanes: number): RebuildResult {
     cache.watch(group, () => changedGroups++);
   }
   const next = structuredClone(state);
-  next.lanes['bench-rebuild'] = { name: 'bench-rebuild', services: { [serviceName(1)]: ['10.250.0.1:8080'], [serviceName(300)]: ['10.250.0.2:8080'] } };
+  next.lanes['bench-rebuild'] = { name: 'bench-rebuild', services: { [serviceName(1)]: ['10.250.0.1:8080'], [serviceName(Math.floor(services * 0.6))]: ['10.250.0.2:8080'] } };
   const [, incrementalMs] = time(() => publisher.publish(next));
 
   return {
@@ -65,5 +65,5 @@ function measure(services: number, lanes: number): RebuildResult {
   };
 }
 
-const [services, lanes] = process.argv.slice(2).map(Number);
-process.stdout.write(`${JSON.stringify(measure(services ?? 500, lanes ?? 10_000))}\n`);
+const [services, lanes, callees] = process.argv.slice(2).map(Number);
+process.stdout.write(`${JSON.stringify(measure(services ?? 500, lanes ?? 10_000, callees ?? 10))}\n`);

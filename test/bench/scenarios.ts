@@ -2,7 +2,6 @@
 // memory, cold connect of N streams, idle memory again (the slope is per stream), K lanes created
 // through the control API until every affected stream ACKed them, and the RouteConfiguration served.
 import type { JsonValue } from '@bufbuild/protobuf';
-import type { MeshState } from '../../control-plane/src/model/types.js';
 import { LoadDriver } from './load/driver.js';
 import type { StreamNode } from './load/envoy-stream.js';
 import type { LaneResult } from './load/loadgen.js';
@@ -16,6 +15,8 @@ export interface RunOptions {
   laneCreates: number;
   /** Pause between lane creates, so each is a change after a quiet spell. */
   pauseMs: number;
+  /** CPU-profile the lane creates (Laneway only). */
+  profile?: boolean;
 }
 
 export interface LaneCreate extends LaneResult {
@@ -28,11 +29,13 @@ export interface RunResult {
   warmupMs: number;
   coldConnectMs: number;
   coldSyncedMs: number[];
-  idle: { streams: number; rssBytes: number[]; heapBytes: number[] };
+  idle: { streams: number[]; rssBytes: number[]; heapBytes: number[] };
   laneCreates: LaneCreate[];
   peakRssBytes: number;
   routeConfig: JsonValue;
   routeService: string;
+  /** The .cpuprofile of the lane creates, when profiled. */
+  profile?: string;
   errors: string[];
 }
 
@@ -72,7 +75,7 @@ async function idleSample(server: Server, out: RunResult['idle'], streams: numbe
   out.rssBytes.push(procStatus(server.pid).rssBytes);
 }
 
-export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', opts: RunOptions, _state: MeshState): Promise<RunResult> {
+export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', opts: RunOptions): Promise<RunResult> {
   const { params } = opts;
   const load = LoadDriver.start();
   const result: RunResult = {
@@ -92,6 +95,8 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
     result.errors.push(...cold.errors.slice(0, 5));
     await idleSample(server, result.idle, opts.streams);
     const all = [...warm, ...nodes];
+    const profiler = opts.profile ? server.profiler : undefined;
+    await profiler?.start();
     for (let k = 0; k < opts.laneCreates; k++) {
       const lane = createdLane(k, params);
       const cpuBefore = cpuSeconds(server.pid);
@@ -100,6 +105,7 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
       if (r.missing.length > 0) result.errors.push(`${lane.name}: ${r.missing.length} streams did not converge (e.g. ${r.missing[0]})`);
       await settle(opts.pauseMs);
     }
+    if (profiler) result.profile = await profiler.stop();
     result.peakRssBytes = procStatus(server.pid).peakRssBytes;
     result.routeService = serviceName(callersOf(Number(createdLane(0, params).services[0]!.slice(4)), params)[0]!);
     result.routeConfig = await fetchRouteConfig(server.xdsTarget, result.routeService);

@@ -23,12 +23,14 @@ export interface Server {
   xdsTarget: string;
   /** Heap in use after a full GC (V8 heapUsed, Go HeapAlloc). */
   heapBytes(): Promise<number>;
+  /** Laneway only: the V8 CPU profiler around a phase; stop() returns the .cpuprofile path. */
+  profiler?: { start(): Promise<void>; stop(): Promise<string> };
   stop(): Promise<void>;
 }
 
 /** The same topology as JSON for the Go program. */
 export function writeGoTopology(file: string, state: MeshState): void {
-  const services = Object.values(state.services).map(({ name, port, endpoints, dependsOn }) => ({ name, port, endpoints, dependsOn: dependsOn ?? [] }));
+  const services = Object.values(state.services).map(({ name, port, endpoints, dependsOn }) => ({ name, port, endpoints, dependsOn: dependsOn ?? null }));
   const lanes = Object.values(state.lanes).map(({ name, services: laneServices }) => ({ name, services: laneServices }));
   writeFileSync(file, JSON.stringify({ laneHeader: state.settings.laneHeader, servedByHeader: state.settings.servedByHeader, services, lanes }));
 }
@@ -80,22 +82,28 @@ export async function startLaneway(kind: ServerKind, workDir: string, state: Mes
   await ready(`${apiUrl}/readyz`);
   return {
     kind, pid: proc.child.pid!, apiUrl, xdsTarget: `127.0.0.1:${xdsPort}`,
-    heapBytes: () => probeHeap(proc, probeFile),
+    heapBytes: async () => (await probe(proc, probeFile, 'heap')).heapUsed as number,
+    profiler: {
+      start: async () => void (await probe(proc, probeFile, 'profile-start')),
+      stop: async () => (await probe(proc, probeFile, 'profile-stop')).profile as string,
+    },
     stop: () => proc.stop(5000),
   };
 }
 
-async function probeHeap(proc: Managed, file: string): Promise<number> {
+/** Runs a laneway-probe.ts command in the server and returns its answer. */
+async function probe(proc: Managed, file: string, command: string): Promise<Record<string, unknown>> {
   const last = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { seq: number }).seq : 0;
+  writeFileSync(`${file}.cmd`, command);
   proc.child.kill('SIGUSR2');
-  let heap = NaN;
-  await waitFor('the heap probe', async () => {
+  let answer: Record<string, unknown> = {};
+  await waitFor(`the probe to answer ${command}`, async () => {
     if (!existsSync(file)) return false;
-    const probe = JSON.parse(readFileSync(file, 'utf8')) as { seq: number; heapUsed: number };
-    heap = probe.heapUsed;
-    return probe.seq > last;
+    answer = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return (answer.seq as number) > last;
   }, 20_000, 20);
-  return heap;
+  if (answer.error) throw new Error(`probe ${command}: ${String(answer.error)}`);
+  return answer;
 }
 
 export async function startGo(kind: ServerKind, binary: string, workDir: string, topologyFile: string): Promise<Server> {

@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS } from '../../control-plane/src/model/types.js';
 export interface TopologyParams {
   services: number;
   lanes: number;
-  /** How many services each one calls. */
+  /** How many services each one calls (dependsOn); 0: no dependsOn, every sidecar sees every service. */
   callees?: number;
 }
 
@@ -35,6 +35,7 @@ export function laneServices(k: number, services: number): [number, number] {
 
 export function benchService(i: number, params: TopologyParams): Service {
   const callees = params.callees ?? 10;
+  if (callees === 0) return { name: serviceName(i), protocol: 'http', port: SERVICE_PORT, endpoints: [`${ip(i + 1)}:${SERVICE_PORT}`] };
   const dependsOn = Array.from({ length: Math.min(callees, params.services - 1) }, (_, j) => serviceName((i + 1 + j) % params.services));
   return { name: serviceName(i), protocol: 'http', port: SERVICE_PORT, endpoints: [`${ip(i + 1)}:${SERVICE_PORT}`], dependsOn };
 }
@@ -55,6 +56,7 @@ export function benchState(params: TopologyParams): MeshState {
 
 /** Services whose sidecars see a change to `service` (they call it). */
 export function callersOf(service: number, params: TopologyParams): number[] {
+  if (params.callees === 0) return Array.from({ length: params.services }, (_, i) => i);
   const callees = Math.min(params.callees ?? 10, params.services - 1);
   return Array.from({ length: callees }, (_, j) => (service - 1 - j + params.services * 2) % params.services);
 }

@@ -91,6 +91,17 @@ describe('Delta ADS', () => {
     assert.deepEqual(await c.unreadAfter(80, EDS), [], 'payments is no longer watched');
   });
 
+  test('named first, then "*": the names never sent are sent, the one held is not', async (t) => {
+    const { xds, connect } = await setup(t);
+    const c = connect();
+    c.request({ typeUrl: EDS, subscribe: ['orders'] });
+    c.ack(await c.next(EDS));
+    await xds.server.status.waitForAck('proxy-1', EDS, V.eds, 2000);
+    c.request({ typeUrl: EDS, subscribe: ['*'] });
+    assert.deepEqual(deltaSummary(await c.next(EDS)), ['payments']);
+    assert.deepEqual(xds.server.status.config(1, EDS)!.sent?.resources.map((r) => r.name), ['orders', 'payments'], 'the dump shows what it holds');
+  });
+
   test('ACK: the registry shows the proxy SYNCED at the type version; NACK: recorded, not resent', async (t) => {
     const { xds, connect } = await setup(t);
     const c = connect({ id: 'proxy-7', cluster: 'orders' });

@@ -119,3 +119,26 @@ describe('SnapshotCache', () => {
     assert.equal(cache.isReady(), true);
   });
 });
+
+describe('SnapshotCache across groups', () => {
+  test('equal content in two groups is one cached resource: hashed and wrapped once', () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('a', base());
+    cache.setSnapshot('b', [cluster('orders'), endpoints('orders', 9090)]);
+    assert.equal(cache.anyEncodeCount, 7, 'only the endpoints on port 9090 are new');
+    const a = cache.getSnapshot('a')!.types.get(TypeUrl.Cluster)!.resources.get('orders')!;
+    const b = cache.getSnapshot('b')!.types.get(TypeUrl.Cluster)!.resources.get('orders')!;
+    assert.equal(a, b);
+    assert.equal(b.version, V.clusterOrders);
+    assert.equal(cache.getSnapshot('b')!.types.get(TypeUrl.ClusterLoadAssignment)!.resources.get('orders')!.version, V.endpointsOrders9090);
+  });
+
+  test('same name, different content: each group gets its own version', () => {
+    const cache = new SnapshotCache();
+    cache.setSnapshot('a', [endpoints('orders', 8080)]);
+    cache.setSnapshot('b', [endpoints('orders', 9090)]);
+    cache.setSnapshot('c', [endpoints('orders', 8080)]);
+    const version = (g: string) => cache.getSnapshot(g)!.types.get(TypeUrl.ClusterLoadAssignment)!.resources.get('orders')!.version;
+    assert.deepEqual([version('a'), version('b'), version('c')], [V.endpointsOrders8080, V.endpointsOrders9090, V.endpointsOrders8080]);
+  });
+});

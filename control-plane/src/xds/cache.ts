@@ -1,5 +1,5 @@
 // Holds the current snapshot of every proxy group and tells the group's streams what changed.
-import { buildSnapshot, changedTypes, type ResourceInput, type Snapshot } from './snapshot.js';
+import { buildSnapshot, changedTypes, type CachedResource, type ResourceInput, type Snapshot } from './snapshot.js';
 import { inPushOrder } from './type-urls.js';
 import { encodeAny } from './wire.js';
 
@@ -15,6 +15,10 @@ export class SnapshotCache {
   private readonly listeners = new Map<string, Set<SnapshotListener>>();
   private ready = false;
   private encodes = 0;
+  /** The newest cached resource per type and name, whatever the group: equal content is shared. */
+  private readonly shared = new Map<string, Map<string, CachedResource>>();
+  private sharedSize = 0;
+  private sharedLive = 0;
 
   /**
    * Replaces the group's resources and notifies the group's streams of the changed types.
@@ -22,10 +26,15 @@ export class SnapshotCache {
    */
   setSnapshot(group: string, resources: ResourceInput[]): { changedTypes: string[] } {
     const previous = this.snapshots.get(group);
-    const next = buildSnapshot(group, resources, previous, (typeUrl, value) => this.encodeAny(typeUrl, value));
+    const next = buildSnapshot(
+      group, resources, previous, (typeUrl, value) => this.encodeAny(typeUrl, value),
+      (typeUrl, name) => this.shared.get(typeUrl)?.get(name),
+      (typeUrl, resource) => this.share(typeUrl, resource),
+    );
     const changed = inPushOrder(changedTypes(previous, next));
     if (changed.length === 0) return { changedTypes: [] };
     this.snapshots.set(group, next);
+    if (this.sharedSize > 2 * this.sharedLive + 1024) this.pruneShared();
     for (const listener of [...(this.listeners.get(group) ?? [])]) listener(changed);
     return { changedTypes: changed };
   }
@@ -51,7 +60,7 @@ export class SnapshotCache {
     return this.ready;
   }
 
-  /** How many resources were wrapped in Any so far (each changed resource once, whatever the stream count). */
+  /** How many resources were wrapped in Any so far: each distinct content once, whatever the group or stream count. */
   get anyEncodeCount(): number {
     return this.encodes;
   }
@@ -65,6 +74,31 @@ export class SnapshotCache {
       set.delete(listener);
       if (set.size === 0 && this.listeners.get(group) === set) this.listeners.delete(group);
     };
+  }
+
+  private share(typeUrl: string, resource: CachedResource): void {
+    let byName = this.shared.get(typeUrl);
+    if (!byName) this.shared.set(typeUrl, (byName = new Map()));
+    if (!byName.has(resource.name)) this.sharedSize++;
+    byName.set(resource.name, resource);
+  }
+
+  /** Drops names no snapshot holds any more (removed lanes); amortized, as the table doubles. */
+  private pruneShared(): void {
+    const live = new Map<string, Set<string>>();
+    for (const snapshot of this.snapshots.values()) {
+      for (const [typeUrl, typeSnapshot] of snapshot.types) {
+        let names = live.get(typeUrl);
+        if (!names) live.set(typeUrl, (names = new Set()));
+        for (const name of typeSnapshot.resources.keys()) names.add(name);
+      }
+    }
+    this.sharedSize = 0;
+    for (const [typeUrl, byName] of this.shared) {
+      for (const name of [...byName.keys()]) if (!live.get(typeUrl)?.has(name)) byName.delete(name);
+      this.sharedSize += byName.size;
+    }
+    this.sharedLive = this.sharedSize;
   }
 
   private encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {

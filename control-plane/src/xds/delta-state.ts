@@ -1,6 +1,7 @@
 // What one delta stream knows about one resource type: the client's subscriptions, the resources
 // it holds (as far as this stream told it), and the diff that brings it up to a snapshot.
 import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+import { HeldResources, versionStub } from './delta-held.js';
 import type { CachedResource, TypeSnapshot } from './snapshot.js';
 import { isWildcardType } from './type-urls.js';
 
@@ -20,19 +21,17 @@ export interface DeltaDiff {
   removed: string[];
 }
 
-const EMPTY = new Uint8Array(0);
+/** Maps a requested name to an equal string the cache already holds, so streams share it. */
+export type Intern = (name: string) => string;
 
-function byName(a: { name: string } | string, b: { name: string } | string): number {
-  const x = typeof a === 'string' ? a : a.name;
-  const y = typeof b === 'string' ? b : b.name;
-  return x < y ? -1 : x > y ? 1 : 0;
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 export class DeltaTypeState {
   wildcard = false;
   readonly subscribed = new Set<string>();
-  /** name -> the resource the client holds; a version-only stub until it matches the cache. */
-  readonly held = new Map<string, CachedResource>();
+  readonly held = new HeldResources((name) => this.wildcard || this.subscribed.has(name));
   /** Names to send (or report removed) on the next push even if the client holds them: re-subscribes. */
   readonly forced = new Set<string>();
   /** Answer the next push even when the diff is empty (first request of the type). */
@@ -45,44 +44,44 @@ export class DeltaTypeState {
   constructor(readonly typeUrl: string) {}
 
   /** The first request of the type: subscriptions, then what the client already holds. */
-  applyInitial(req: DeltaDiscoveryRequest): void {
+  applyInitial(req: DeltaDiscoveryRequest, intern: Intern): void {
     if (req.resourceNamesSubscribe.length === 0 && isWildcardType(this.typeUrl)) this.wildcard = true;
     for (const [name, version] of Object.entries(req.initialResourceVersions)) {
-      if (name === WILDCARD) continue;
-      this.held.set(name, Object.freeze({ name, version, anyBytes: EMPTY }));
+      if (name !== WILDCARD) this.held.set(versionStub(intern(name), version));
     }
-    this.applySubscriptions(req, true);
-    if (!this.wildcard) for (const name of [...this.held.keys()]) if (!this.subscribed.has(name)) this.held.delete(name);
+    this.applySubscriptions(req, true, intern);
+    this.held.pruneOutOfScope();
   }
 
   /** Honoured whatever the nonce: the protocol makes subscription changes independent of ACKs. */
-  applySubscriptions(req: DeltaDiscoveryRequest, initial: boolean): void {
-    for (const name of req.resourceNamesSubscribe) {
-      if (name === WILDCARD) {
+  applySubscriptions(req: DeltaDiscoveryRequest, initial: boolean, intern: Intern): void {
+    for (const requested of req.resourceNamesSubscribe) {
+      if (requested === WILDCARD) {
+        this.held.freezeOutOfScope();
         this.wildcard = true;
         this.mustAnswer = true;
         continue;
       }
-      this.subscribed.add(name);
+      const name = intern(requested);
       // A re-subscribe is always answered; on the first request, what the client holds is not resent.
       if (!initial || !this.held.has(name)) this.forced.add(name);
+      this.subscribed.add(name);
     }
     for (const name of req.resourceNamesUnsubscribe) {
-      if (name === WILDCARD) this.leaveWildcard();
-      else this.unsubscribe(name);
+      if (name === WILDCARD) {
+        this.wildcard = false;
+        this.held.pruneOutOfScope();
+      } else {
+        this.unsubscribe(name);
+      }
     }
-  }
-
-  private leaveWildcard(): void {
-    this.wildcard = false;
-    for (const name of [...this.held.keys()]) if (!this.subscribed.has(name)) this.held.delete(name);
   }
 
   /** Unsubscribing a name the client never had changes nothing. */
   private unsubscribe(name: string): void {
     this.subscribed.delete(name);
     this.forced.delete(name);
-    if (!this.wildcard) this.held.delete(name);
+    if (!this.wildcard) this.held.pruneOutOfScope();
   }
 
   get wantsPush(): boolean {
@@ -98,31 +97,32 @@ export class DeltaTypeState {
     const removed: string[] = [];
     const consider = (name: string) => {
       const current = snapshot.resources.get(name);
-      const held = this.held.get(name);
       if (current) {
-        if (held?.version !== current.version || this.forced.has(name)) updated.push(current);
-        else if (held !== current) this.held.set(name, current); // a stub from initial versions
-      } else if (held || this.forced.has(name)) {
+        if (this.held.get(name)?.version !== current.version || this.forced.has(name)) updated.push(current);
+      } else if (this.held.has(name) || this.forced.has(name)) {
         removed.push(name);
       }
     };
     if (this.wildcard) {
       for (const name of snapshot.resources.keys()) consider(name);
       for (const name of this.subscribed) if (!snapshot.resources.has(name)) consider(name);
-      for (const name of this.held.keys()) if (!snapshot.resources.has(name) && !this.subscribed.has(name)) consider(name);
+      for (const name of this.held.names()) if (!snapshot.resources.has(name) && !this.subscribed.has(name)) consider(name);
     } else {
       for (const name of this.subscribed) consider(name);
     }
-    return { updated: updated.sort(byName), removed: removed.sort(byName) };
+    return { updated: updated.sort(byName), removed: removed.sort() };
   }
 
-  /** Records a response as sent: the client holds what it carried, minus what it removed. */
-  recordSent(nonce: string, version: string, diff: DeltaDiff): SentResponse {
-    for (const r of diff.updated) this.held.set(r.name, r);
-    for (const name of diff.removed) this.held.delete(name);
+  /**
+   * Records a response as sent: the client now holds `snapshot` for every name it wants, except
+   * `kept`, removals held back (make before break), which it still holds from before.
+   */
+  recordSent(nonce: string, version: string, snapshot: TypeSnapshot, kept: readonly string[]): SentResponse {
+    const keptResources = kept.map((name) => this.held.get(name)).filter((r): r is CachedResource => r !== undefined);
+    this.held.syncTo(snapshot, keptResources);
     this.forced.clear();
     this.mustAnswer = false;
-    const sent = { version, resources: [...this.held.values()].sort(byName) };
+    const sent = { version, resources: this.held.list() };
     this.inFlight.set(nonce, sent);
     if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
     return sent;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
-import { DeltaTypeState, type DeltaDiff } from './delta-state.js';
+import { DeltaTypeState, type DeltaDiff, type Intern } from './delta-state.js';
 import { encodeDeltaDiscoveryResponse } from './delta-wire.js';
 import type { Snapshot, TypeSnapshot } from './snapshot.js';
 import type { GroupForNode, NodeInfo, StreamContext, StreamSink } from './stream.js';
@@ -75,10 +75,10 @@ export class DeltaStream {
       state = new DeltaTypeState(req.typeUrl);
       this.types.set(req.typeUrl, state);
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
-      state.applyInitial(req);
+      state.applyInitial(req, this.internFor(req.typeUrl));
     } else {
       if (req.responseNonce) this.onAnswer(req, state);
-      state.applySubscriptions(req, false);
+      state.applySubscriptions(req, false, this.internFor(req.typeUrl));
     }
     if (state.wantsPush) this.schedule(req.typeUrl);
   }
@@ -121,6 +121,12 @@ export class DeltaStream {
     this.log.info({ cluster, group: this.group, peer: this.ctx.peer, hasSnapshot: cache.hasGroup(this.group) }, 'proxy connected');
     this.unwatch = cache.watch(this.group, (changed) => this.onSnapshotChanged(changed));
     return true;
+  }
+
+  /** Requested names become the cache's own strings when it has them: thousands of streams share one copy. */
+  private internFor(typeUrl: string): Intern {
+    const resources = this.group ? this.ctx.cache.getSnapshot(this.group)?.types.get(typeUrl)?.resources : undefined;
+    return (name) => resources?.get(name)?.name ?? name;
   }
 
   /** ACK or NACK of one response; a nonce of no response in flight is stale, and only its subscriptions count. */
@@ -179,27 +185,29 @@ export class DeltaStream {
 
   /**
    * Make before break: removals of clusters the client holds wait until the new routes are
-   * answered; meanwhile their endpoints stay too.
+   * answered; meanwhile their endpoints stay too. Returns the removals held back.
    */
-  private holdClusterRemovals(state: DeltaTypeState, diff: DeltaDiff): DeltaDiff {
+  private holdClusterRemovals(state: DeltaTypeState, diff: DeltaDiff): string[] {
     const dropped = diff.removed.filter((name) => state.held.has(name));
     if (this.holdingRemovedClusters || dropped.length === 0 || !this.types.has(TypeUrl.RouteConfiguration)) {
       this.holdingRemovedClusters = false;
       this.drainingClusters = new Set();
-      return diff;
+      return [];
     }
     this.holdingRemovedClusters = true;
     this.drainingClusters = new Set(dropped);
-    return { updated: diff.updated, removed: diff.removed.filter((name) => !this.drainingClusters.has(name)) };
+    return dropped;
   }
 
-  private diffFor(state: DeltaTypeState, typeSnapshot: TypeSnapshot): DeltaDiff {
+  /** The diff to send, and the removals it holds back (the client keeps those for now). */
+  private diffFor(state: DeltaTypeState, typeSnapshot: TypeSnapshot): { diff: DeltaDiff; kept: string[] } {
     const diff = state.diff(typeSnapshot);
-    if (state.typeUrl === TypeUrl.Cluster) return this.holdClusterRemovals(state, diff);
-    if (state.typeUrl === TypeUrl.ClusterLoadAssignment && this.drainingClusters.size > 0) {
-      return { updated: diff.updated, removed: diff.removed.filter((name) => !this.drainingClusters.has(name)) };
-    }
-    return diff;
+    let kept: string[] = [];
+    if (state.typeUrl === TypeUrl.Cluster) kept = this.holdClusterRemovals(state, diff);
+    else if (state.typeUrl === TypeUrl.ClusterLoadAssignment) kept = diff.removed.filter((name) => this.drainingClusters.has(name));
+    if (kept.length === 0) return { diff, kept };
+    const held = new Set(kept);
+    return { diff: { updated: diff.updated, removed: diff.removed.filter((name) => !held.has(name)) }, kept };
   }
 
   private push(snapshot: Snapshot, typeUrl: string): void {
@@ -209,7 +217,7 @@ export class DeltaStream {
       this.log.debug({ typeUrl }, 'requested type is not in the snapshot; not answering');
       return;
     }
-    const diff = this.diffFor(state, typeSnapshot);
+    const { diff, kept } = this.diffFor(state, typeSnapshot);
     if (diff.updated.length === 0 && diff.removed.length === 0 && !state.mustAnswer) return;
     const version = this.holdingRemovedClusters && typeUrl === TypeUrl.Cluster ? `${typeSnapshot.version}+draining` : typeSnapshot.version;
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
@@ -221,7 +229,7 @@ export class DeltaStream {
       nonce,
       ...(this.ctx.replicaId ? { controlPlaneId: this.ctx.replicaId } : {}),
     });
-    const sent = state.recordSent(nonce, version, diff);
+    const sent = state.recordSent(nonce, version, typeSnapshot, kept);
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
     this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, sent.resources);
     this.log.debug({ typeUrl, version, nonce, updated: diff.updated.length, removed: diff.removed.length }, 'delta response sent');
@@ -237,7 +245,7 @@ export class DeltaStream {
     const eds = this.types.get(TypeUrl.ClusterLoadAssignment);
     if (!eds) return;
     for (const r of diff.updated) if (eds.wildcard || eds.subscribed.has(r.name)) eds.forced.add(r.name);
-    for (const name of diff.removed) eds.held.delete(name);
+    for (const name of diff.removed) eds.held.drop(name);
     this.pending.add(TypeUrl.ClusterLoadAssignment);
   }
 }

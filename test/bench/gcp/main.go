@@ -6,8 +6,9 @@
 //	GET /debug/memory                                         -> {"heapAlloc":..,"sys":..} after a GC
 //
 // -mode snapshot: one SnapshotCache snapshot per sidecar group (node.cluster), rebuilt for the
-// groups a lane touches. -mode linear: per group one LinearCache per type behind a MuxCache; a lane
-// updates only the changed resources.
+// groups a lane touches (one version for the whole snapshot, as NewSnapshot takes it). -mode linear:
+// per group one LinearCache per type behind a MuxCache; a lane updates only the resources that
+// changed (proto.Equal against the previous build).
 package main
 
 import (
@@ -98,13 +99,22 @@ func (p *linearPublisher) Publish(group string, res GroupResources) {
 			p.mux.Caches[key] = cache.NewLinearCache(t, cache.WithInitialResources(res[t]))
 			continue
 		}
+		changed := map[string]types.Resource{}
+		for name, r := range res[t] {
+			if old, ok := before[t][name]; !ok || !proto.Equal(old, r) {
+				changed[name] = r
+			}
+		}
 		var removed []string
 		for name := range before[t] {
 			if _, still := res[t][name]; !still {
 				removed = append(removed, name)
 			}
 		}
-		if err := c.(*cache.LinearCache).UpdateResources(res[t], removed); err != nil {
+		if len(changed) == 0 && len(removed) == 0 {
+			continue
+		}
+		if err := c.(*cache.LinearCache).UpdateResources(changed, removed); err != nil {
 			log.Fatal(err)
 		}
 	}

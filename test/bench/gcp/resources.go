@@ -60,7 +60,9 @@ func newModel(t *Topology) *Model {
 	m := &Model{topo: t, services: map[string]*Service{}, lanes: map[string]*Lane{}, lanesBySvc: map[string]map[string]bool{}, callersBySvc: map[string][]string{}}
 	for _, s := range t.Services {
 		m.services[s.Name] = s
-		for _, callee := range s.DependsOn {
+	}
+	for _, s := range t.Services {
+		for _, callee := range m.callees(s) {
 			m.callersBySvc[callee] = append(m.callersBySvc[callee], s.Name)
 		}
 	}
@@ -68,6 +70,18 @@ func newModel(t *Topology) *Model {
 		m.putLane(l)
 	}
 	return m
+}
+
+// callees are the services a sidecar of s sees: its dependsOn, or (absent) every service.
+func (m *Model) callees(s *Service) []string {
+	if s.DependsOn != nil {
+		return s.DependsOn
+	}
+	all := make([]string, 0, len(m.topo.Services))
+	for _, other := range m.topo.Services {
+		all = append(all, other.Name)
+	}
+	return all
 }
 
 // putLane adds or replaces a lane; returns the groups (services) whose resources change.
@@ -207,7 +221,7 @@ func outboundListener() *listener.Listener {
 // build returns the resources of the sidecar group fronting `group`.
 func (m *Model) build(group string) GroupResources {
 	out := GroupResources{typeCDS: {}, typeEDS: {}, typeLDS: {}, typeRDS: {}}
-	callees := append([]string(nil), m.services[group].DependsOn...)
+	callees := append([]string(nil), m.callees(m.services[group])...)
 	sort.Strings(callees)
 	rc := &route.RouteConfiguration{Name: "outbound"}
 	for _, svc := range callees {

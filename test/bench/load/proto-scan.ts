@@ -21,7 +21,7 @@ function readVarint(buf: Buffer, pos: number): [value: number, next: number] {
   return [value, pos];
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export function* fields(buf: Buffer): Generator<Field> {
   let pos = 0;
@@ -90,7 +90,7 @@ export function scanDeltaResponse(buf: Buffer): ScannedResponse {
     if (f.number === 1) out.version = f.bytes.toString('utf8');
     else if (f.number === 2) {
       let name = '';
-      let value = EMPTY;
+      let value: Buffer = EMPTY;
       for (const r of fields(f.bytes)) {
         if (r.number === 3) name = r.bytes.toString('utf8');
         else if (r.number === 2) value = firstBytes(r.bytes, 2) ?? EMPTY;

@@ -1,0 +1,84 @@
+// What a delta client holds of one type, as far as its stream told it: the type snapshot it was
+// last brought in line with (the cache's object, shared by every stream of the group) plus a few
+// exceptions. A stream in sync therefore keeps no per-resource state of its own.
+import type { CachedResource, TypeSnapshot } from './snapshot.js';
+
+const EMPTY = new Uint8Array(0);
+const sharedLists = new WeakMap<TypeSnapshot, readonly CachedResource[]>();
+
+function byName(a: CachedResource, b: CachedResource): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** A resource known only by the version a reconnecting client says it holds. */
+export function versionStub(name: string, version: string): CachedResource {
+  return Object.freeze({ name, version, anyBytes: EMPTY });
+}
+
+export class HeldResources {
+  private base?: TypeSnapshot;
+  /** Exceptions to `base` for names in scope: what is held instead, or null for nothing. */
+  private overlay = new Map<string, CachedResource | null>();
+
+  /** `inScope`: the names the client wants (subscribed, or every name while wildcard). */
+  constructor(private readonly inScope: (name: string) => boolean) {}
+
+  get(name: string): CachedResource | undefined {
+    const exception = this.overlay.get(name);
+    if (exception !== undefined) return exception ?? undefined;
+    return this.base && this.inScope(name) ? this.base.resources.get(name) : undefined;
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  set(resource: CachedResource): void {
+    this.overlay.set(resource.name, resource);
+  }
+
+  /** The client no longer holds `name`. */
+  drop(name: string): void {
+    if (this.base?.resources.has(name)) this.overlay.set(name, null);
+    else this.overlay.delete(name);
+  }
+
+  /** Forgets exceptions for names that left the scope (they are not held any more). */
+  pruneOutOfScope(): void {
+    for (const name of [...this.overlay.keys()]) if (!this.inScope(name)) this.overlay.delete(name);
+  }
+
+  /** Before the scope grows (entering wildcard): base names outside it were never sent. */
+  freezeOutOfScope(): void {
+    for (const name of this.base?.resources.keys() ?? []) if (!this.inScope(name) && !this.overlay.has(name)) this.overlay.set(name, null);
+  }
+
+  /** Every held name, once: base names in scope, then the exceptions held instead. */
+  *names(): Generator<string> {
+    for (const name of this.base?.resources.keys() ?? []) if (!this.overlay.has(name) && this.inScope(name)) yield name;
+    for (const [name, r] of this.overlay) if (r) yield name;
+  }
+
+  private inSyncWith(base: TypeSnapshot): boolean {
+    if (this.overlay.size > 0) return false;
+    for (const name of base.resources.keys()) if (!this.inScope(name)) return false;
+    return true;
+  }
+
+  /** After a push: the client holds `snapshot` for every name in scope, except `kept` (held from before). */
+  syncTo(snapshot: TypeSnapshot, kept: readonly CachedResource[]): void {
+    this.base = snapshot;
+    this.overlay = new Map(kept.map((r) => [r.name, r]));
+  }
+
+  /** What the client holds, sorted by name; in sync with every name in scope, the cache's own list. */
+  list(): readonly CachedResource[] {
+    const base = this.base;
+    if (base && this.inSyncWith(base)) {
+      let shared = sharedLists.get(base);
+      if (!shared) sharedLists.set(base, (shared = [...base.resources.values()]));
+      return shared;
+    }
+    return [...this.names()].map((name) => this.get(name)!).sort(byName);
+  }
+}

@@ -1,0 +1,141 @@
+// `npm run bench`: Laneway against go-control-plane (LinearCache and SnapshotCache) on the same
+// topology, the same lane changes and the same load generator. Each run is a fresh server process
+// pinned to one CPU (the load generator has the other); servers alternate in rotating order per
+// round; the report gives medians and ratios. Writes test/bench/results/<date>.md and .json.
+//
+//   --streams N        idle streams per run (default 1000; 10000 works, slower)
+//   --lanes L          lanes in the topology (default 1000)
+//   --services S       services (default 500); --callees C: each calls the next C (default 10; 0: no
+//                      dependsOn, every sidecar sees every service)
+//   --rounds R         runs per server (default 3)
+//   --lane-creates K   lanes created per run (default 10)
+//   --rebuild-lanes M  lanes for the full-rebuild scenario (default 10000)
+//   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
+//   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
+//   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000: a smoke run
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { busyByArea, topSelfTime } from './profile-summary.js';
+import type { RebuildResult } from './rebuild.js';
+import { renderReport, summarize } from './report.js';
+import { runScenarios, type RunOptions, type RunResult } from './scenarios.js';
+import { percentile } from './stats.js';
+import { buildGoServer, SERVER_CPU, startGo, startLaneway, writeGoTopology, type Server, type ServerKind } from './servers.js';
+import { benchState, type TopologyParams } from './topology.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RESULTS = join(ROOT, 'test/bench/results');
+const BUDGET_S = 14 * 60;
+const ALL: ServerKind[] = ['laneway', 'laneway-delta', 'gcp-linear', 'gcp-snapshot'];
+
+function flags(argv: string[]) {
+  const get = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  const num = (name: string, normal: number, smoke: number) => Number(get(name) ?? (quick ? smoke : normal));
+  return {
+    streams: num('streams', 1000, 200),
+    lanes: num('lanes', 1000, 200),
+    services: num('services', 500, 500),
+    callees: num('callees', 10, 10),
+    rounds: num('rounds', 3, 1),
+    laneCreates: num('lane-creates', 10, 3),
+    rebuildLanes: num('rebuild-lanes', 10_000, 1000),
+    servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
+    profile: argv.includes('--profile'),
+  };
+}
+
+function distribution(values: number[]) {
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { count: values.length, p50: round(percentile(values, 50)), p90: round(percentile(values, 90)), p99: round(percentile(values, 99)), max: round(percentile(values, 100)) };
+}
+
+function rotate<T>(list: T[], by: number): T[] {
+  return list.map((_, i) => list[(i + by) % list.length]!);
+}
+
+function rebuildLaneway(params: TopologyParams, lanes: number): RebuildResult {
+  const out = execFileSync('taskset', ['-c', SERVER_CPU, process.execPath, '--import', 'tsx', join(ROOT, 'test/bench/rebuild.ts'), String(params.services), String(lanes), String(params.callees)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as RebuildResult;
+}
+
+function rebuildGo(binary: string, topologyFile: string, lanes: number) {
+  const out = execFileSync('taskset', ['-c', SERVER_CPU, binary, '-rebuild', '-topology', topologyFile], { encoding: 'utf8' });
+  return { lanes, ...(JSON.parse(out) as { ms: number; bytes: number; resources: number }) };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const loadBefore = loadavg()[0]!;
+  const opts = flags(process.argv.slice(2));
+  const params = { services: opts.services, lanes: opts.lanes, callees: opts.callees };
+  const notes: string[] = [];
+  const workDir = mkdtempSync(join(tmpdir(), 'laneway-bench-'));
+  const state = benchState(params);
+  const topologyFile = join(workDir, 'topology.json');
+  writeGoTopology(topologyFile, state);
+  let goBinary: string | undefined;
+  if (opts.servers.some((s) => s.startsWith('gcp'))) {
+    try {
+      goBinary = buildGoServer(join(ROOT, 'node_modules/.cache/laneway-bench'));
+    } catch (err) {
+      notes.push(`go-control-plane servers skipped: the Go program did not build (${(err as Error).message.split('\n')[0]})`);
+      opts.servers = opts.servers.filter((s) => !s.startsWith('gcp'));
+    }
+  }
+  const runOptions: RunOptions = { params, streams: opts.streams, laneCreates: opts.laneCreates, pauseMs: 300 };
+  const runs: RunResult[] = [];
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const kind of rotate(opts.servers, round)) {
+      if ((performance.now() - started) / 1000 > BUDGET_S) {
+        notes.push(`time budget reached: skipped ${kind} in round ${round + 1} and later runs`);
+        break;
+      }
+      console.error(`[bench] round ${round + 1}/${opts.rounds}: ${kind}`);
+      const server: Server = kind.startsWith('gcp') ? await startGo(kind, goBinary!, workDir, topologyFile) : await startLaneway(kind, workDir, state);
+      try {
+        const profile = opts.profile && round === opts.rounds - 1;
+        runs.push(await runScenarios(server, kind === 'laneway-delta' ? 'delta' : 'sotw', { ...runOptions, profile }));
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  console.error('[bench] full rebuild');
+  const laneway = [rebuildLaneway(params, params.lanes)];
+  if (opts.rebuildLanes !== params.lanes) laneway.push(rebuildLaneway(params, opts.rebuildLanes));
+  const go: ReturnType<typeof rebuildGo>[] = [];
+  if (goBinary) {
+    go.push(rebuildGo(goBinary, topologyFile, params.lanes));
+    const bigFile = join(workDir, 'topology-rebuild.json');
+    writeGoTopology(bigFile, benchState({ ...params, lanes: opts.rebuildLanes }));
+    if (opts.rebuildLanes !== params.lanes) go.push(rebuildGo(goBinary, bigFile, opts.rebuildLanes));
+  }
+  const summaries = opts.servers.map((s) => summarize(s, runs.filter((r) => r.server === s))).filter((s) => s.runs > 0);
+  const date = new Date().toISOString().slice(0, 10);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const info = {
+    date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
+    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, rebuildLanes: opts.rebuildLanes },
+    durationS: (performance.now() - started) / 1000, notes,
+  };
+  const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));
+  const report = renderReport(info, summaries, runs, { laneway, go }, profiles);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, `${date}.md`), report);
+  const compactRuns = runs.map(({ routeConfig: _, coldSyncedMs, laneCreates, ...r }) => ({
+    ...r, coldSynced: distribution(coldSyncedMs),
+    laneCreates: laneCreates.map(({ convergedMs, ...c }) => ({ ...c, converged: distribution(convergedMs) })),
+  }));
+  writeFileSync(join(RESULTS, `${date}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
+  rmSync(workDir, { recursive: true, force: true });
+  console.log(report);
+}
+
+await main();
