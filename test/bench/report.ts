@@ -3,6 +3,7 @@
 import type { JsonValue } from '@bufbuild/protobuf';
 import type { busyByArea, topSelfTime } from './profile-summary.js';
 import type { RebuildResult } from './rebuild.js';
+import { stressSections } from './report-stress.js';
 import { jsonDifferences } from './route-check.js';
 import type { RunResult } from './scenarios.js';
 import { fmt, kb, mb, median, percentile } from './stats.js';
@@ -136,6 +137,7 @@ export function renderReport(info: BenchInfo, summaries: ServerSummary[], runs: 
     lines.push(table(['against', 'convergence p50', 'convergence p99', 'CPU per push', 'heap per stream', 'cold connect'],
       summaries.filter((s) => s.server.startsWith('gcp')).map((g) => [g.server, ratio(g.convergence.p50, lw.convergence.p50), ratio(g.convergence.p99, lw.convergence.p99), ratio(g.cpuSecondsPerPush, lw.cpuSecondsPerPush), ratio(g.heapPerStreamBytes, lw.heapPerStreamBytes), ratio(g.coldConnectMs, lw.coldConnectMs)])));
   }
+  lines.push(...stressSections(runs));
   lines.push('', '## Full rebuild (every sidecar group translated, encoded, cached)', '');
   lines.push(table(['lanes', 'groups', 'publish ms', 'translate ms', 'encode ms', 'cache (hash + Any) ms', 'resources', 'bytes', 'unsliced translate ms (est.)', 'one lane added: ms / groups rebuilt'],
     rebuilds.laneway.map((r) => [String(r.lanes), String(r.groups), fmt(r.publishMs, 0), fmt(r.translateMs, 0), fmt(r.encodeMs, 0), fmt(r.cacheMs, 0), String(r.resources), `${mb(r.bytes)} MB`, fmt(r.unslicedTranslateMsEstimate, 0), `${fmt(r.incremental.publishMs, 0)} / ${r.incremental.changedGroups}`])));

@@ -1,12 +1,14 @@
 // One benchmark run against one fresh control-plane process: warm-up (one stream per group), idle
 // memory, cold connect of N streams, idle memory again (the slope is per stream), K lanes created
-// through the control API until every affected stream ACKed them, and the RouteConfiguration served.
+// through the control API until every affected stream ACKed them, the RouteConfiguration served,
+// then lane churn at rising rates and a reconnect storm (stress.ts).
 import type { JsonValue } from '@bufbuild/protobuf';
 import { LoadDriver } from './load/driver.js';
 import type { StreamNode } from './load/envoy-stream.js';
 import type { LaneResult } from './load/loadgen.js';
 import { fetchRouteConfig } from './route-check.js';
 import { cpuSeconds, procStatus, type Server } from './servers.js';
+import { laneChurn, reconnectStorm, type ChurnStep, type StormResult, type StressOptions } from './stress.js';
 import { callersOf, laneName, laneServices, serviceName, SERVICE_PORT, type TopologyParams } from './topology.js';
 
 export interface RunOptions {
@@ -17,6 +19,8 @@ export interface RunOptions {
   pauseMs: number;
   /** CPU-profile the lane creates (Laneway only). */
   profile?: boolean;
+  /** Churn and reconnect storm; none: skipped. */
+  stress?: StressOptions;
 }
 
 export interface LaneCreate extends LaneResult {
@@ -34,6 +38,8 @@ export interface RunResult {
   peakRssBytes: number;
   routeConfig: JsonValue;
   routeService: string;
+  churn: ChurnStep[];
+  storm?: StormResult;
   /** The .cpuprofile of the lane creates, when profiled. */
   profile?: string;
   errors: string[];
@@ -42,16 +48,15 @@ export interface RunResult {
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The k-th lane the bench creates: beyond the topology's lanes, so every server gets the same ones. */
-export function createdLane(k: number, params: TopologyParams): { name: string; services: string[]; body: { services: Record<string, string[]> } } {
+export function createdLane(k: number, params: TopologyParams, name = `bench-${String(k).padStart(3, '0')}`): { name: string; services: string[]; body: { services: Record<string, string[]> } } {
   const [a, b] = laneServices(params.lanes + k, params.services);
-  const name = `bench-${String(k).padStart(3, '0')}`;
   const services = [serviceName(a), serviceName(b)];
   const body = { services: Object.fromEntries(services.map((s, i) => [s, [`10.200.${k & 255}.${i + 1}:${SERVICE_PORT}`]])) };
   return { name, services, body };
 }
 
 /** node id -> the lane's clusters that node's sidecar must get (it calls those services). */
-function expectedClusters(lane: ReturnType<typeof createdLane>, nodes: StreamNode[], params: TopologyParams): Record<string, string[]> {
+export function expectedClusters(lane: ReturnType<typeof createdLane>, nodes: StreamNode[], params: TopologyParams): Record<string, string[]> {
   const byService = new Map<string, string[]>();
   for (const svc of lane.services) {
     const index = Number(svc.slice(4));
@@ -80,7 +85,7 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
   const load = LoadDriver.start();
   const result: RunResult = {
     server: server.kind, protocol, warmupMs: 0, coldConnectMs: 0, coldSyncedMs: [], idle: { streams: [], rssBytes: [], heapBytes: [] },
-    laneCreates: [], peakRssBytes: 0, routeConfig: null, routeService: '', errors: [],
+    laneCreates: [], peakRssBytes: 0, routeConfig: null, routeService: '', churn: [], errors: [],
   };
   try {
     const warm = Array.from({ length: params.services }, (_, i) => ({ id: `warm-${i}`, service: serviceName(i) }));
@@ -109,6 +114,12 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
     result.peakRssBytes = procStatus(server.pid).peakRssBytes;
     result.routeService = serviceName(callersOf(Number(createdLane(0, params).services[0]!.slice(4)), params)[0]!);
     result.routeConfig = await fetchRouteConfig(server.xdsTarget, result.routeService);
+    // After the route check: servers stop churning at different rates, so their lanes differ from here on.
+    if (opts.stress) {
+      result.churn = await laneChurn(load, server, all, params, opts.stress);
+      result.storm = await reconnectStorm(load, server, all.length);
+      result.errors.push(...result.storm.errors);
+    }
   } finally {
     await load.stop();
   }

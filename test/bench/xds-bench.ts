@@ -12,7 +12,9 @@
 //   --rebuild-lanes M  lanes for the full-rebuild scenario (default 10000)
 //   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
-//   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000: a smoke run
+//   --no-stress        skip lane churn at rising rates and the reconnect storm (stress.ts)
+//   --tag NAME         write results/<date>-NAME.md/.json (keeps a full run's report of the same day)
+//   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000, 2 s churn steps: a smoke run
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { busyByArea, topSelfTime } from './profile-summary.js';
 import type { RebuildResult } from './rebuild.js';
 import { renderReport, summarize } from './report.js';
+import { STRESS_DEFAULTS } from './stress.js';
 import { runScenarios, type RunOptions, type RunResult } from './scenarios.js';
 import { percentile } from './stats.js';
 import { buildGoServer, SERVER_CPU, startGo, startLaneway, writeGoTopology, type Server, type ServerKind } from './servers.js';
@@ -48,6 +51,8 @@ function flags(argv: string[]) {
     rebuildLanes: num('rebuild-lanes', 10_000, 1000),
     servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
     profile: argv.includes('--profile'),
+    stress: argv.includes('--no-stress') ? undefined : quick ? { ...STRESS_DEFAULTS, churnStepS: 2, churnBudgetS: 40 } : STRESS_DEFAULTS,
+    tag: get('tag'),
   };
 }
 
@@ -89,7 +94,7 @@ async function main(): Promise<void> {
       opts.servers = opts.servers.filter((s) => !s.startsWith('gcp'));
     }
   }
-  const runOptions: RunOptions = { params, streams: opts.streams, laneCreates: opts.laneCreates, pauseMs: 300 };
+  const runOptions: RunOptions = { params, streams: opts.streams, laneCreates: opts.laneCreates, pauseMs: 300, ...(opts.stress && { stress: opts.stress }) };
   const runs: RunResult[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     for (const kind of rotate(opts.servers, round)) {
@@ -119,21 +124,22 @@ async function main(): Promise<void> {
   }
   const summaries = opts.servers.map((s) => summarize(s, runs.filter((r) => r.server === s))).filter((s) => s.runs > 0);
   const date = new Date().toISOString().slice(0, 10);
+  const file = opts.tag ? `${date}-${opts.tag}` : date;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
     date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
-    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, rebuildLanes: opts.rebuildLanes },
+    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped' },
     durationS: (performance.now() - started) / 1000, notes,
   };
   const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));
   const report = renderReport(info, summaries, runs, { laneway, go }, profiles);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, `${date}.md`), report);
+  writeFileSync(join(RESULTS, `${file}.md`), report);
   const compactRuns = runs.map(({ routeConfig: _, coldSyncedMs, laneCreates, ...r }) => ({
     ...r, coldSynced: distribution(coldSyncedMs),
     laneCreates: laneCreates.map(({ convergedMs, ...c }) => ({ ...c, converged: distribution(convergedMs) })),
   }));
-  writeFileSync(join(RESULTS, `${date}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
+  writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
   rmSync(workDir, { recursive: true, force: true });
   console.log(report);
 }

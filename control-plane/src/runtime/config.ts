@@ -16,13 +16,19 @@ export interface ControlPlaneConfig {
   kubernetes?: boolean;
   kubeconfig?: string;
   kubernetesNamespace?: string;
+  /** Push debounce (runtime/push-debounce.ts): quiet time that ends a burst of changes. */
+  pushHoldOffMs?: number;
+  /** Push debounce: longest a change waits while changes keep coming. */
+  pushMaxDelayMs?: number;
+  /** Change pushes in flight across all ADS streams (xds/push-limiter.ts); 0: no cap. */
+  maxConcurrentPushes?: number;
 }
 
 interface OptionSpec {
   key: keyof ControlPlaneConfig;
   flag?: string;
   env: string;
-  kind: 'string' | 'port' | 'boolean';
+  kind: 'string' | 'port' | 'boolean' | 'ms' | 'count';
   default?: string;
 }
 
@@ -38,10 +44,13 @@ const OPTIONS: OptionSpec[] = [
   { key: 'kubernetes', flag: '--kubernetes', env: 'LANEWAY_KUBERNETES', kind: 'boolean' },
   { key: 'kubeconfig', flag: '--kubeconfig', env: 'LANEWAY_KUBECONFIG', kind: 'string' },
   { key: 'kubernetesNamespace', flag: '--kubernetes-namespace', env: 'LANEWAY_KUBERNETES_NAMESPACE', kind: 'string' },
+  { key: 'pushHoldOffMs', flag: '--push-hold-off-ms', env: 'LANEWAY_PUSH_HOLD_OFF_MS', kind: 'ms', default: '100' },
+  { key: 'pushMaxDelayMs', flag: '--push-max-delay-ms', env: 'LANEWAY_PUSH_MAX_DELAY_MS', kind: 'ms', default: '1000' },
+  { key: 'maxConcurrentPushes', flag: '--max-concurrent-pushes', env: 'LANEWAY_MAX_CONCURRENT_PUSHES', kind: 'count', default: '100' },
 ];
 
 export const USAGE = `usage: laneway serve [options]
-${OPTIONS.map((o) => `  ${(o.flag ? `${o.flag}${o.kind === 'boolean' ? '' : ' VALUE'}` : '').padEnd(22)} env ${o.env.padEnd(20)}${o.default ? ` default ${o.default}` : ''}`).join('\n')}`;
+${OPTIONS.map((o) => `  ${(o.flag ? `${o.flag}${o.kind === 'boolean' ? '' : ' VALUE'}` : '').padEnd(30)} env ${o.env.padEnd(30)}${o.default ? ` default ${o.default}` : ''}`).join('\n')}`;
 
 export class ConfigError extends Error {}
 
@@ -67,6 +76,21 @@ function parsePort(source: string, raw: string): number {
   return port;
 }
 
+function parseInteger(source: string, raw: string, max: number, what: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new ConfigError(`${source}: "${raw}" is not ${what} (0-${max})`);
+  return Number(raw);
+}
+
+function parseValue(o: OptionSpec, source: string, raw: string): string | number | boolean {
+  switch (o.kind) {
+    case 'port': return parsePort(source, raw);
+    case 'boolean': return parseBoolean(source, raw);
+    case 'ms': return parseInteger(source, raw, 60_000, 'a number of milliseconds');
+    case 'count': return parseInteger(source, raw, 1_000_000, 'a count');
+    default: return raw;
+  }
+}
+
 function parseBoolean(source: string, raw: string): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -83,7 +107,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlan
     const source = fromFlag !== undefined ? o.flag! : fromEnv !== undefined ? o.env : 'default';
     if (raw === undefined) continue;
     if (raw === '') throw new ConfigError(`${source}: must not be empty`);
-    config[o.key] = o.kind === 'port' ? parsePort(source, raw) : o.kind === 'boolean' ? parseBoolean(source, raw) : raw;
+    config[o.key] = parseValue(o, source, raw);
+  }
+  const { pushHoldOffMs, pushMaxDelayMs } = config as { pushHoldOffMs: number; pushMaxDelayMs: number };
+  if (pushMaxDelayMs < pushHoldOffMs) {
+    throw new ConfigError(`push max delay (${pushMaxDelayMs} ms, --push-max-delay-ms) must not be below the hold-off (${pushHoldOffMs} ms, --push-hold-off-ms)`);
   }
   return config as unknown as ControlPlaneConfig;
 }

@@ -15,7 +15,7 @@ import { SnapshotCache } from '../xds/cache.js';
 import { startXdsServer } from '../xds/server.js';
 import type { ControlPlaneConfig } from './config.js';
 import { proxyTargetFromNode } from './node-target.js';
-import { PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
+import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
 
@@ -49,8 +49,13 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   let kube: Awaited<ReturnType<typeof startKubernetesMode>>;
 
   let reasons = new Set<string>();
-  // Bursts of writes cost a few rebuilds (LANEWAY_PUSH_HOLD_OFF_MS / LANEWAY_PUSH_MAX_DELAY_MS).
-  const push = new PushDebounce(pushDebounceFromEnv(process.env), () => {
+  // Bursts of writes cost a few rebuilds (--push-hold-off-ms / --push-max-delay-ms). A config built
+  // in code without them still honours the environment, as before they were flags.
+  const debounce =
+    config.pushHoldOffMs === undefined && config.pushMaxDelayMs === undefined
+      ? pushDebounceFromEnv(process.env)
+      : { holdOffMs: config.pushHoldOffMs ?? DEFAULT_PUSH_DEBOUNCE.holdOffMs, maxDelayMs: config.pushMaxDelayMs ?? DEFAULT_PUSH_DEBOUNCE.maxDelayMs };
+  const push = new PushDebounce(debounce, () => {
     const ms = publisher.publish(current);
     logger.info({ why: [...reasons].join(', '), ms: Math.round(ms * 100) / 100, lanes: Object.keys(current.lanes).length }, 'snapshots rebuilt');
     reasons = new Set();
@@ -84,6 +89,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     {
       cache,
       logger,
+      ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
       groupForNode: (node) => {
         const target = proxyTargetFromNode(node);
         return 'error' in target ? target : { group: publisher.register(target) };

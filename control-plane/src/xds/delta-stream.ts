@@ -8,6 +8,7 @@ import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/dis
 import { DeltaTypeState, type DeltaDiff, type Intern } from './delta-state.js';
 import { encodeDeltaDiscoveryResponse } from './delta-wire.js';
 import type { Snapshot, TypeSnapshot } from './snapshot.js';
+import { StreamPushGate } from './push-limiter.js';
 import type { GroupForNode, NodeInfo, StreamContext, StreamSink } from './stream.js';
 import { TypeUrl, inPushOrder, shortTypeName } from './type-urls.js';
 
@@ -39,6 +40,8 @@ export class DeltaStream {
   private readonly types = new Map<string, DeltaTypeState>();
   /** Types waiting to be pushed; a push sends only what differs, so it needs no force flag. */
   private readonly pending = new Set<string>();
+  /** A request (initial, or new subscriptions) is waiting on the next flush: it does not wait for a slot. */
+  private requested = false;
   private readonly noncePrefix = randomBytes(4).toString('hex');
   private nonceCount = 0;
   private flushScheduled = false;
@@ -50,12 +53,14 @@ export class DeltaStream {
   private blocked = false;
   private closed = false;
   private unwatch?: () => void;
+  private readonly gate: StreamPushGate;
 
   constructor(
     private readonly ctx: StreamContext,
     private readonly sink: StreamSink,
   ) {
     this.log = ctx.logger.child({ streamId: ctx.streamId, protocol: 'delta' });
+    this.gate = new StreamPushGate(ctx.pushLimiter, () => this.kick());
   }
 
   get nodeId(): string | undefined {
@@ -69,6 +74,7 @@ export class DeltaStream {
       this.fail(status.INVALID_ARGUMENT, 'DeltaDiscoveryRequest without type_url: on an ADS stream every request names its type');
       return;
     }
+    if (req.responseNonce) this.gate.answered(req.responseNonce);
     let state = this.types.get(req.typeUrl);
     if (!state) {
       // Whatever nonce it carries (e.g. one from an earlier stream), the first request of a type is initial.
@@ -80,7 +86,10 @@ export class DeltaStream {
       if (req.responseNonce) this.onAnswer(req, state);
       state.applySubscriptions(req, false, this.internFor(req.typeUrl));
     }
-    if (state.wantsPush) this.schedule(req.typeUrl);
+    if (state.wantsPush) {
+      this.requested = true;
+      this.schedule(req.typeUrl);
+    }
   }
 
   /** The transport can take more responses. */
@@ -94,6 +103,7 @@ export class DeltaStream {
     if (this.closed) return;
     this.closed = true;
     this.unwatch?.();
+    this.gate.close();
     if (this.node) {
       this.ctx.registry.recordDisconnect(this.ctx.streamId);
       this.log.info({ reason }, 'proxy disconnected');
@@ -155,6 +165,10 @@ export class DeltaStream {
   /** Coalesces: a type pending twice is pushed once, from the newest snapshot. */
   private schedule(typeUrl: string): void {
     this.pending.add(typeUrl);
+    this.kick();
+  }
+
+  private kick(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -167,11 +181,14 @@ export class DeltaStream {
     if (this.closed || this.blocked || !this.group) return;
     const snapshot = this.ctx.cache.getSnapshot(this.group);
     if (!snapshot) return; // keep pending: serve nothing rather than nothing-yet
+    if (this.pending.size > 0 && !this.requested && !this.gate.tryEnter()) return;
     while (this.pending.size > 0 && !this.blocked && !this.closed) {
       const typeUrl = inPushOrder(this.pending)[0]!;
       this.pending.delete(typeUrl);
       this.push(snapshot, typeUrl);
     }
+    if (this.pending.size === 0) this.requested = false;
+    this.gate.flushed();
     // No route update was needed to stop using the removed clusters: drop them now.
     if (this.holdingRemovedClusters && this.releaseOnRdsNonce === undefined && !this.pending.has(TypeUrl.RouteConfiguration)) {
       this.releaseRemovedClusters();
@@ -230,6 +247,7 @@ export class DeltaStream {
       ...(this.ctx.replicaId ? { controlPlaneId: this.ctx.replicaId } : {}),
     });
     const sent = state.recordSent(nonce, version, typeSnapshot, kept);
+    this.gate.sent(nonce);
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
     this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, sent.resources);
     this.log.debug({ typeUrl, version, nonce, updated: diff.updated.length, removed: diff.removed.length }, 'delta response sent');

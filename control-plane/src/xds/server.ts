@@ -3,6 +3,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SnapshotCache } from './cache.js';
 import { ProxyStatusRegistry } from './proxy-status.js';
+import { DEFAULT_PUSH_LIMITER, PushLimiter } from './push-limiter.js';
 import { AdsService, adsServiceDefinition } from './sotw.js';
 import type { GroupForNode } from './stream.js';
 
@@ -21,11 +22,16 @@ export interface XdsServerOptions {
   logger: Logger;
   /** Sent as DiscoveryResponse.control_plane.identifier. */
   replicaId?: string;
+  /** Change pushes in flight across all streams (0: no cap); default DEFAULT_PUSH_LIMITER. */
+  maxConcurrentPushes?: number;
+  /** How long an unanswered change push holds its slot. */
+  pushTimeoutMs?: number;
 }
 
 export interface RunningXdsServer {
   port: number;
   status: ProxyStatusRegistry;
+  pushLimiter: PushLimiter;
   close(): Promise<void>;
 }
 
@@ -63,6 +69,10 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
   const logger = opts.logger.child({ component: 'xds' });
   const status = new ProxyStatusRegistry();
   let nextStreamId = 1;
+  const pushLimiter = new PushLimiter({
+    maxConcurrent: opts.maxConcurrentPushes ?? DEFAULT_PUSH_LIMITER.maxConcurrent,
+    timeoutMs: opts.pushTimeoutMs ?? DEFAULT_PUSH_LIMITER.timeoutMs,
+  });
   const ads = new AdsService(
     (peer) => ({
       streamId: nextStreamId++,
@@ -71,6 +81,7 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
       groupForNode: opts.groupForNode,
       logger,
       peer,
+      pushLimiter,
       ...(opts.replicaId ? { replicaId: opts.replicaId } : {}),
     }),
     () => opts.cache.isReady(),
@@ -86,6 +97,7 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
   return {
     port: boundPort,
     status,
+    pushLimiter,
     close() {
       closing ??= (async () => {
         ads.endAll('control plane shutting down');

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { SnapshotCache } from './cache.js';
 import type { ProxyStatusRegistry } from './proxy-status.js';
+import { StreamPushGate, type PushLimiter } from './push-limiter.js';
 import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
 import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
 import { encodeDiscoveryResponse } from './wire.js';
@@ -34,6 +35,8 @@ export interface StreamContext {
   logger: Logger;
   replicaId?: string;
   peer?: string;
+  /** Caps the change pushes in flight across streams; none: unbounded. */
+  pushLimiter?: PushLimiter;
 }
 
 interface TypeState {
@@ -65,12 +68,14 @@ export class SotwStream {
   private blocked = false;
   private closed = false;
   private unwatch?: () => void;
+  private readonly gate: StreamPushGate;
 
   constructor(
     private readonly ctx: StreamContext,
     private readonly sink: StreamSink,
   ) {
     this.log = ctx.logger.child({ streamId: ctx.streamId });
+    this.gate = new StreamPushGate(ctx.pushLimiter, () => this.kick());
   }
 
   get nodeId(): string | undefined {
@@ -84,6 +89,7 @@ export class SotwStream {
       this.fail(status.INVALID_ARGUMENT, 'DiscoveryRequest without type_url: on an ADS stream every request names its type');
       return;
     }
+    if (req.responseNonce) this.gate.answered(req.responseNonce);
     const state = this.types.get(req.typeUrl);
     if (!state || state.lastNonce === undefined) this.onInitialRequest(req);
     else if (req.responseNonce !== state.lastNonce) {
@@ -107,6 +113,7 @@ export class SotwStream {
     if (this.closed) return;
     this.closed = true;
     this.unwatch?.();
+    this.gate.close();
     if (this.node) {
       this.ctx.registry.recordDisconnect(this.ctx.streamId);
       this.log.info({ reason }, 'proxy disconnected');
@@ -191,6 +198,10 @@ export class SotwStream {
   /** Coalesces: a type pending twice is pushed once, from the newest snapshot. */
   private schedule(typeUrl: string, force: boolean): void {
     this.pending.set(typeUrl, force || this.pending.get(typeUrl) === true);
+    this.kick();
+  }
+
+  private kick(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -203,12 +214,16 @@ export class SotwStream {
     if (this.closed || this.blocked || !this.group) return;
     const snapshot = this.ctx.cache.getSnapshot(this.group);
     if (!snapshot) return; // keep pending: serve nothing rather than nothing-yet
+    // Forced pushes (initial requests, new names) do not wait for a slot; change pushes do.
+    const forced = [...this.pending.values()].some(Boolean);
+    if (this.pending.size > 0 && !forced && !this.gate.tryEnter()) return;
     while (this.pending.size > 0 && !this.blocked && !this.closed) {
       const typeUrl = inPushOrder(this.pending.keys())[0]!;
       const force = this.pending.get(typeUrl)!;
       this.pending.delete(typeUrl);
       this.push(snapshot, typeUrl, force);
     }
+    this.gate.flushed();
     // No route update was needed to stop using the removed clusters: drop them now.
     if (this.holdingRemovedClusters && this.releaseOnRdsNonce === undefined && !this.pending.has(TypeUrl.RouteConfiguration)) {
       this.releaseRemovedClusters();
@@ -258,6 +273,7 @@ export class SotwStream {
     });
     state.lastNonce = nonce;
     state.sentVersion = version;
+    this.gate.sent(nonce);
     if (!isWildcardType(typeUrl)) state.sentResources = new Map(resources.map((r) => [r.name, r.version]));
     if (typeUrl === TypeUrl.Cluster) this.sentClusters = new Map(resources.map((r) => [r.name, r]));
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;

@@ -1,6 +1,7 @@
 // Starts the load generator in its own process, pinned to its own CPU, and sends it commands.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ChurnCommand, ChurnResult } from './churn.js';
 import type { ConnectResult, LaneResult, LoadCommand } from './loadgen.js';
 
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
@@ -24,6 +25,15 @@ export class LoadDriver {
 
   lane(c: Omit<Extract<LoadCommand, { cmd: 'lane' }>, 'cmd'>): Promise<LaneResult> {
     return this.send({ cmd: 'lane', ...c }) as Promise<LaneResult>;
+  }
+
+  churn(c: Omit<ChurnCommand, 'cmd'>): Promise<ChurnResult> {
+    return this.send({ cmd: 'churn', ...c }) as Promise<ChurnResult>;
+  }
+
+  /** Drops every stream and reconnects them all at once; times until all are synced again. */
+  reconnect(c: { target: string; timeoutMs: number }): Promise<ConnectResult> {
+    return this.send({ cmd: 'reconnect', ...c }) as Promise<ConnectResult>;
   }
 
   async stop(): Promise<void> {

@@ -2,12 +2,15 @@
 // a proxy would see: when every stream holds its config, and, after a lane is created through the
 // control API, when every affected stream has received and ACKed the lane's clusters, endpoints
 // and routes.
+import { churn, type ChurnCommand } from './churn.js';
 import { CDS, EDS, EnvoyStream, RDS, type Protocol, type StreamNode } from './envoy-stream.js';
 import type { ScannedResponse } from './proto-scan.js';
 
 export type LoadCommand =
   | { cmd: 'connect'; target: string; protocol: Protocol; nodes: StreamNode[]; timeoutMs: number }
   | { cmd: 'lane'; apiUrl: string; name: string; body: unknown; expect: Record<string, string[]>; timeoutMs: number }
+  | ChurnCommand
+  | { cmd: 'reconnect'; target: string; timeoutMs: number }
   | { cmd: 'close' };
 
 export interface ConnectResult {
@@ -100,9 +103,20 @@ async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResul
   return { httpStatus: res.status, httpMs, convergedMs: [...converged.values()], missing, ...result };
 }
 
+/** Every stream drops at once and reconnects at once, as after a control-plane failover. */
+async function reconnect(c: Extract<LoadCommand, { cmd: 'reconnect' }>): Promise<ConnectResult> {
+  const old = streams.splice(0);
+  if (old.length === 0) return { ms: 0, syncedMs: [], errors: [] };
+  const protocol = old[0]!.protocol;
+  for (const s of old) s.close();
+  return connect({ cmd: 'connect', target: c.target, protocol, nodes: old.map((s) => s.node), timeoutMs: c.timeoutMs });
+}
+
 async function handle(c: LoadCommand): Promise<unknown> {
   if (c.cmd === 'connect') return connect(c);
   if (c.cmd === 'lane') return lane(c);
+  if (c.cmd === 'churn') return churn(c, streams, (l) => (listener = l));
+  if (c.cmd === 'reconnect') return reconnect(c);
   for (const s of streams.splice(0)) s.close();
   return {};
 }

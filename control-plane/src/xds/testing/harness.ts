@@ -24,6 +24,8 @@ export interface TestXdsOptions {
   /** Default: the group named by metadata.group, else "g". */
   groupForNode?: XdsServerOptions['groupForNode'];
   replicaId?: string;
+  maxConcurrentPushes?: number;
+  pushTimeoutMs?: number;
 }
 
 export async function startTestXds(opts: TestXdsOptions = {}): Promise<TestXds> {
@@ -37,6 +39,8 @@ export async function startTestXds(opts: TestXdsOptions = {}): Promise<TestXds> 
       logger,
       groupForNode: opts.groupForNode ?? ((node) => ({ group: typeof node.metadata.group === 'string' ? node.metadata.group : 'g' })),
       ...(opts.replicaId ? { replicaId: opts.replicaId } : {}),
+      ...(opts.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: opts.maxConcurrentPushes } : {}),
+      ...(opts.pushTimeoutMs !== undefined ? { pushTimeoutMs: opts.pushTimeoutMs } : {}),
     },
     '127.0.0.1',
     0,
