@@ -2,10 +2,10 @@
 // hand the encoded resources to the xDS cache. A failed translation leaves the last good snapshot.
 import type { Logger } from 'pino';
 import type { MeshState } from '../model/types.js';
-import { encodeResources, translateProxy } from '../translate/index.js';
+import { EncodedTranslator } from '../translate/encoded.js';
 import type { ProxyTarget } from '../translate/proxy.js';
 import type { ResourceInput, SnapshotCache } from '../xds/cache.js';
-import { affectedGroups, groupInputs } from './group-inputs.js';
+import { affectedGroups } from './group-inputs.js';
 import { groupKey } from './node-target.js';
 
 export class SnapshotPublisher {
@@ -13,6 +13,7 @@ export class SnapshotPublisher {
   /** Resources added to a group's translation; only test fault injection uses this. */
   private readonly extras = new Map<string, ResourceInput[]>();
   private state: MeshState | undefined;
+  private readonly translator = new EncodedTranslator();
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -54,7 +55,7 @@ export class SnapshotPublisher {
 
   private build(group: string, target: ProxyTarget, state: MeshState): void {
     try {
-      const resources = [...encodeResources(translateProxy(groupInputs(state, target), target)), ...(this.extras.get(group) ?? [])];
+      const resources = [...this.translator.encodeProxy(state, target), ...(this.extras.get(group) ?? [])];
       const { changedTypes } = this.cache.setSnapshot(group, resources);
       if (changedTypes.length > 0) this.logger.debug({ group, changedTypes }, 'snapshot updated');
     } catch (err) {

@@ -1,4 +1,5 @@
 // Combines the store (written by the API) with the YAML directory into the one served MeshState.
+import { deepFreeze } from '../model/deep-freeze.js';
 import type { FieldError } from '../model/errors.js';
 import type { MeshState } from '../model/types.js';
 import { validateMeshState } from '../model/validate.js';
@@ -21,5 +22,6 @@ export function mergeSources(store: MeshState, yaml: YamlDefinitions): { state: 
     services: sortedByName(store.services, yaml.services),
     lanes: sortedByName(store.lanes, yaml.lanes),
   };
-  return { state, errors: validateMeshState(state) };
+  // Frozen: the publisher and its memo take it as an immutable value (model/deep-freeze.ts).
+  return { state: deepFreeze(state), errors: validateMeshState(state) };
 }

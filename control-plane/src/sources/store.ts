@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError, type Validated } from '../model/errors.js';
+import { deepFreeze } from '../model/deep-freeze.js';
 import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
 import { loadContents, persistContents, STATE_FILE, TEMP_PREFIX, type LaneMeta, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
@@ -37,14 +38,6 @@ export type ChangeListener = (state: MeshState) => void;
 export interface StoreOptions {
   /** The clock for createdAt/updatedAt (tests pass a fixed one). */
   now?: () => Date;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function accept<T>(checked: Validated<T>): T {

@@ -62,7 +62,7 @@ function serviceRouting(state: MeshState, service: string): Pick<VirtualHostInit
   return { matcher: laneDispatch(state.settings.laneHeader.toLowerCase(), byLane, { name: servedBy(service, STABLE), route: stable }) };
 }
 
-function serviceVirtualHost(state: MeshState, service: string): VirtualHostInit {
+export function serviceVirtualHost(state: MeshState, service: string): VirtualHostInit {
   const port = state.services[service]!.port;
   return { name: service, domains: [service, `${service}:${port}`], ...serviceRouting(state, service) };
 }

@@ -2,7 +2,7 @@
 // envoy.service.discovery.v3.Resource message (name, version, Any) is encoded once per cached
 // resource and shared by every delta stream; a response only adds the per-stream fields.
 import type { CachedResource } from './snapshot.js';
-import { FieldWriter, fieldSize } from './wire.js';
+import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
 
 export interface DeltaResponseParts {
   /** For debugging only (Envoy logs it); we send the type's snapshot version. */

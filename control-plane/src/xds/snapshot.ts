@@ -2,7 +2,7 @@
 // once. Versions are content hashes, so every replica and every restart computes the same ones.
 import { createHash, hash } from 'node:crypto';
 import { PUSH_ORDER } from './type-urls.js';
-import { fieldSize } from './wire.js';
+import { fieldSize } from '../envoy/field-writer.js';
 
 export interface ResourceInput {
   name: string;

@@ -1,5 +1,7 @@
 // DiscoveryResponse wire bytes built from already-encoded Any resources: one exact-size buffer,
 // the cached resources copied in, never re-serialized, whatever the number of streams.
+import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
+
 export interface ResponseParts {
   versionInfo: string;
   /** Serialized google.protobuf.Any messages, as cached. */
@@ -18,45 +20,6 @@ const NONCE = (5 << 3) | 2;
 const CONTROL_PLANE = (6 << 3) | 2;
 const CONTROL_PLANE_IDENTIFIER = (1 << 3) | 2; // envoy.config.core.v3.ControlPlane.identifier
 
-export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-/** Size of a length-delimited field (1-byte tag) whose payload is `length` bytes. */
-export function fieldSize(length: number): number {
-  return 1 + varintSize(length) + length;
-}
-
-export class FieldWriter {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  varint(n: number): void {
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    this.buf[this.pos++] = n;
-  }
-
-  bytes(tag: number, value: Uint8Array): void {
-    this.buf[this.pos++] = tag;
-    this.varint(value.byteLength);
-    this.buf.set(value, this.pos);
-    this.pos += value.byteLength;
-  }
-
-  string(tag: number, value: string, byteLength: number): void {
-    this.buf[this.pos++] = tag;
-    this.varint(byteLength);
-    this.pos += this.buf.write(value, this.pos, byteLength, 'utf8');
-  }
-}
 
 export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
   const versionLength = Buffer.byteLength(parts.versionInfo, 'utf8');
