@@ -40,6 +40,18 @@ export interface StoreOptions {
   now?: () => Date;
 }
 
+/**
+ * A draft to change: new records, the same (frozen) objects in them. A change replaces or deletes
+ * whole objects and never edits one in place, so copying the records is enough and a write costs
+ * the size of the records, not of every definition in them.
+ */
+function copyForWrite({ state, meta }: StoreContents): StoreContents {
+  return {
+    state: { settings: state.settings, services: { ...state.services }, lanes: { ...state.lanes } },
+    meta: { ...meta, services: { ...meta.services }, lanes: { ...meta.lanes } },
+  };
+}
+
 function accept<T>(checked: Validated<T>): T {
   if (!checked.ok) throw new ValidationError(checked.errors);
   return checked.value;
@@ -215,7 +227,7 @@ export class FileStore {
    */
   private write<T>(change: (draft: StoreContents) => { result: T; changed: boolean }): Promise<T> {
     const run = async (): Promise<T> => {
-      const draft = structuredClone(this.current) as StoreContents;
+      const draft = copyForWrite(this.current);
       const { result, changed } = change(draft);
       if (!changed) return structuredClone(result);
       const errors = validateMeshState(draft.state);
