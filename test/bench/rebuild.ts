@@ -3,6 +3,7 @@
 // incremental publish. Run as its own process by xds-bench.ts: `tsx rebuild.ts <services> <lanes> <callees>`;
 // prints JSON.
 import { pino } from 'pino';
+import { deepFreeze } from '../../control-plane/src/model/deep-freeze.js';
 import { groupInputs } from '../../control-plane/src/runtime/group-inputs.js';
 import { SnapshotPublisher } from '../../control-plane/src/runtime/snapshot-publisher.js';
 import { encodeResources, translateProxy, type EnvoyResources, type ProxyTarget } from '../../control-plane/src/translate/index.js';
@@ -32,7 +33,8 @@ const time = <T>(f: () => T): [T, number] => {
 };
 
 function measure(services: number, lanes: number, callees: number): RebuildResult {
-  const state = benchState({ services, lanes, callees });
+  // Frozen, as the control plane's merge hands it to the publisher (sources/merge.ts).
+  const state = deepFreeze(benchState({ services, lanes, callees }));
   const targets: ProxyTarget[] = Array.from({ length: services }, (_, i) => ({ kind: 'sidecar', service: serviceName(i), listenerAddress: '127.0.0.1', listenerPort: 15001 }));
   const cache = new SnapshotCache();
   const publisher = new SnapshotPublisher(cache, pino({ level: 'silent' }));
@@ -51,8 +53,8 @@ function measure(services: number, lanes: number, callees: number): RebuildResul
     const group = `sidecar|${serviceName(i)}|127.0.0.1|15001`;
     cache.watch(group, () => changedGroups++);
   }
-  const next = structuredClone(state);
-  next.lanes['bench-rebuild'] = { name: 'bench-rebuild', services: { [serviceName(1)]: ['10.250.0.1:8080'], [serviceName(Math.floor(services * 0.6))]: ['10.250.0.2:8080'] } };
+  const added = { name: 'bench-rebuild', services: { [serviceName(1)]: ['10.250.0.1:8080'], [serviceName(Math.floor(services * 0.6))]: ['10.250.0.2:8080'] } };
+  const next = deepFreeze({ ...state, lanes: { ...state.lanes, [added.name]: added } });
   const [, incrementalMs] = time(() => publisher.publish(next));
 
   return {
