@@ -1,8 +1,10 @@
 // The control plane's work for one lane write, in process and without streams: the store write
 // (copy, validate, persist), the merge with other sources, and the incremental publish, each timed,
 // over K lane creates on the bench topology. `tsx test/bench/write-path.ts [services] [lanes] [K]`;
-// prints JSON. `node --cpu-prof --import tsx` on it gives the profile of exactly this path.
+// prints JSON. With `--profile FILE`, a V8 CPU profile of the writes alone goes to FILE.
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -25,7 +27,7 @@ export interface WritePathResult {
   totalP90Ms: number;
 }
 
-async function measure(services: number, lanes: number, writes: number): Promise<WritePathResult> {
+async function measure(services: number, lanes: number, writes: number, profileFile?: string): Promise<WritePathResult> {
   const dir = await mkdtemp(join(tmpdir(), 'laneway-write-path-'));
   try {
     const state = benchState({ services, lanes });
@@ -34,6 +36,10 @@ async function measure(services: number, lanes: number, writes: number): Promise
     const publisher = new SnapshotPublisher(new SnapshotCache(), pino({ level: 'silent' }));
     for (let i = 0; i < services; i++) publisher.register({ kind: 'sidecar', service: serviceName(i), listenerAddress: '127.0.0.1', listenerPort: 15001 });
     publisher.publish(store.state());
+    const session = profileFile ? new Session() : undefined;
+    session?.connect();
+    await session?.post('Profiler.enable');
+    await session?.post('Profiler.start');
     const samples = { store: [] as number[], merge: [] as number[], publish: [] as number[], total: [] as number[] };
     for (let k = 0; k < writes; k++) {
       const t0 = performance.now();
@@ -49,6 +55,11 @@ async function measure(services: number, lanes: number, writes: number): Promise
       samples.publish.push(t3 - t2);
       samples.total.push(t3 - t0);
     }
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(profileFile!, JSON.stringify(profile));
+      session.disconnect();
+    }
     const median = (values: number[]) => percentile(values, 50);
     return {
       services, lanes, writes,
@@ -60,5 +71,8 @@ async function measure(services: number, lanes: number, writes: number): Promise
   }
 }
 
-const [services, lanes, writes] = process.argv.slice(2).map(Number);
-process.stdout.write(`${JSON.stringify(await measure(services ?? 500, lanes ?? 1000, writes ?? 30))}\n`);
+const args = process.argv.slice(2);
+const at = args.indexOf('--profile');
+const profileFile = at >= 0 ? args.splice(at, 2)[1] : undefined;
+const [services, lanes, writes] = args.map(Number);
+process.stdout.write(`${JSON.stringify(await measure(services ?? 500, lanes ?? 1000, writes ?? 30, profileFile))}\n`);

@@ -140,7 +140,9 @@ async function main(): Promise<void> {
     laneCreates: laneCreates.map(({ convergedMs, ...c }) => ({ ...c, converged: distribution(convergedMs) })),
   }));
   writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
-  rmSync(workDir, { recursive: true, force: true });
+  // The .cpuprofile files stay for a closer look (Chrome DevTools, or profile-summary.ts).
+  if (opts.profile) console.error(`profiles kept in ${workDir}`);
+  else rmSync(workDir, { recursive: true, force: true });
   console.log(report);
 }
 

@@ -11,6 +11,17 @@ function sortedByName<T>(...records: Array<Record<string, T>>): Record<string, T
 }
 
 /**
+ * One record of both sources. Without YAML definitions of that kind, the store's own (frozen)
+ * record as it is: a write to a store of 10,000 lanes must not copy and sort them all again.
+ * Order never reaches the output: the translator and the API sort by name themselves
+ * (test/unit/translate-determinism.test.ts builds every map in reverse and expects the same bytes).
+ */
+function combined<T>(store: Record<string, T>, yaml: Record<string, T>): Record<string, T> {
+  for (const _ in yaml) return sortedByName(store, yaml);
+  return store;
+}
+
+/**
  * Store plus YAML definitions, validated as a whole; `errors` non-empty means "keep the last good
  * state". On a name collision the YAML definition wins, silently: files are declarative (GitOps),
  * so the file is what the operator committed to; YAML settings, when given, replace the store's.
@@ -18,9 +29,8 @@ function sortedByName<T>(...records: Array<Record<string, T>>): Record<string, T
 export function mergeSources(store: MeshState, yaml: YamlDefinitions): { state: MeshState; errors: FieldError[] } {
   const state: MeshState = {
     settings: yaml.settings ?? store.settings,
-    // Sorted so equal definitions give equal bytes whichever source and order they came from.
-    services: sortedByName(store.services, yaml.services),
-    lanes: sortedByName(store.lanes, yaml.lanes),
+    services: combined(store.services, yaml.services),
+    lanes: combined(store.lanes, yaml.lanes),
   };
   // Frozen: the publisher and its memo take it as an immutable value (model/deep-freeze.ts).
   return { state: deepFreeze(state), errors: validateMeshState(state) };
