@@ -51,6 +51,24 @@ describe('FileStore', () => {
     assert.deepEqual(snapshot.services.orders!.endpoints, ['10.0.0.1:8080']);
   });
 
+  test('after every kind of write, state and meta are frozen all the way down', async () => {
+    const store = await FileStore.open(freshDir());
+    const isDeepFrozen = (value: unknown): boolean =>
+      typeof value !== 'object' || value === null || (Object.isFrozen(value) && Object.values(value).every(isDeepFrozen));
+    const writes: Array<[string, () => Promise<unknown>]> = [
+      ['putService', () => store.putService(orders)],
+      ['putLane', () => store.putLane(featureX)],
+      ['updateLane with a ttl', () => store.updateLane('feature-x', () => ({ lane: { ...featureX, owner: 'ana' }, ttl: '1h' }))],
+      ['putSettings', () => store.putSettings({ laneHeader: 'x-tag', servedByHeader: 'x-lane-served-by' })],
+      ['deleteLane', () => store.deleteLane('feature-x')],
+    ];
+    for (const [what, write] of writes) {
+      await write();
+      assert.ok(isDeepFrozen(store.state()), `state after ${what}`);
+      assert.ok(isDeepFrozen(store.meta()), `meta after ${what}`);
+    }
+  });
+
   test('an invalid write throws ValidationError and changes nothing, in memory or on disk', async () => {
     const dir = freshDir();
     const store = await FileStore.open(dir);

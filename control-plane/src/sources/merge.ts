@@ -17,8 +17,12 @@ function sortedByName<T>(...records: Array<Record<string, T>>): Record<string, T
  * (test/unit/translate-determinism.test.ts builds every map in reverse and expects the same bytes).
  */
 function combined<T>(store: Record<string, T>, yaml: Record<string, T>): Record<string, T> {
-  for (const _ in yaml) return sortedByName(store, yaml);
-  return store;
+  return isEmpty(yaml) ? store : sortedByName(store, yaml);
+}
+
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /**
@@ -27,6 +31,8 @@ function combined<T>(store: Record<string, T>, yaml: Record<string, T>): Record<
  * so the file is what the operator committed to; YAML settings, when given, replace the store's.
  */
 export function mergeSources(store: MeshState, yaml: YamlDefinitions): { state: MeshState; errors: FieldError[] } {
+  // Nothing from files: the store's state, which every store write validated as a whole already.
+  if (isEmpty(yaml.services) && isEmpty(yaml.lanes) && yaml.settings === undefined && Object.isFrozen(store)) return { state: store, errors: [] };
   const state: MeshState = {
     settings: yaml.settings ?? store.settings,
     services: combined(store.services, yaml.services),

@@ -90,7 +90,8 @@ export async function loadContents(file: string, at: string): Promise<StoreConte
 export async function persistContents(dataDir: string, contents: StoreContents): Promise<void> {
   const target = join(dataDir, STATE_FILE);
   const temp = join(dataDir, `${TEMP_PREFIX}${process.pid}-${++tempFiles}`);
-  const body = `${JSON.stringify({ format: FORMAT, ...contents.state, meta: contents.meta }, null, 2)}\n`;
+  // Compact: at 10,000 lanes indenting costs a quarter more per write; `jq . state.json` reads it.
+  const body = `${JSON.stringify({ format: FORMAT, ...contents.state, meta: contents.meta })}\n`;
   try {
     const file = await open(temp, 'w', 0o600);
     try {

@@ -26,13 +26,20 @@ export function lanesByService(state: MeshState): LaneIndex {
   if (cached) return cached;
   const frozen = Object.isFrozen(state) && Object.isFrozen(state.lanes);
   const index = new Map<string, string[]>();
-  for (const lane of Object.keys(state.lanes)) {
-    const services = new Set(chainOf(state, lane).flatMap((l) => Object.keys(l.services)));
-    for (const service of services) {
-      let lanes = index.get(service);
-      if (!lanes) index.set(service, (lanes = []));
-      lanes.push(lane);
+  const add = (service: string, lane: string) => {
+    const lanes = index.get(service);
+    if (lanes) lanes.push(lane);
+    else index.set(service, [lane]);
+  };
+  for (const lane in state.lanes) {
+    const definition = state.lanes[lane]!;
+    // Most lanes fall back to stable: their chain is themselves (the common case, kept cheap).
+    if (definition.fallback === undefined || definition.fallback === STABLE || !Object.hasOwn(state.lanes, definition.fallback)) {
+      for (const service in definition.services) add(service, lane);
+      continue;
     }
+    const services = new Set(chainOf(state, lane).flatMap((l) => Object.keys(l.services)));
+    for (const service of services) add(service, lane);
   }
   // An unfrozen model may be edited in place after this call: remember only what cannot change.
   if (frozen) indexes.set(state, index);
