@@ -39,7 +39,7 @@ function laneInstance(state: MeshState, name: string, lane: string): Instance {
  * lane with an entry for the service, even an empty one (its cluster exists, with no endpoints).
  * Lane entries for unknown services, and a lane named like the stable instance, are ignored.
  */
-export function allInstances(state: MeshState, services: string[] = sortedKeys(state.services)): Instance[] {
+export function allInstances(state: MeshState, services: readonly string[] = sortedKeys(state.services)): Instance[] {
   const instances: Instance[] = [];
   const lanes = sortedKeys(state.lanes).filter((lane) => lane !== STABLE);
   for (const name of services) {

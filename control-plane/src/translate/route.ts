@@ -68,7 +68,7 @@ export function serviceVirtualHost(state: MeshState, service: string): VirtualHo
 }
 
 /** The sidecar's outbound routes: one virtual host per visible service, matched on Host (with or without port). */
-export function outboundRouteConfig(state: MeshState, services: string[]): RouteConfiguration {
+export function outboundRouteConfig(state: MeshState, services: readonly string[]): RouteConfiguration {
   return create(RouteConfigurationSchema, {
     name: ROUTE_CONFIG_NAME.sidecar,
     virtualHosts: services.map((service) => serviceVirtualHost(state, service)),
