@@ -84,6 +84,15 @@ export function clusterFor(instance: Instance): Cluster {
   });
 }
 
+/**
+ * Everything clusterFor reads besides the instance's name, for an EDS cluster; undefined for a
+ * STRICT_DNS one (its endpoints are inline). Clusters of one shape differ only in their name.
+ */
+export function clusterShape(instance: Instance): string | undefined {
+  if (needsDns(instance)) return undefined;
+  return `${instance.service.protocol ?? ''}\n${instance.fallback ? 'fallback' : ''}`;
+}
+
 /** True when the instance's endpoints travel over EDS rather than inline in its cluster. */
 export function usesEds(instance: Instance): boolean {
   return !needsDns(instance);

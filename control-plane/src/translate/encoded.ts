@@ -13,10 +13,10 @@ import { VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/rout
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
 import { sameJson } from '../model/same-json.js';
 import { STABLE, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
-import { clusterFor, usesEds } from './cluster.js';
-import { loadAssignmentFor } from './endpoint.js';
+import { usesEds } from './cluster.js';
 import { Generations } from './generations.js';
 import type { EncodedResource } from './index.js';
+import { InstanceEncoder } from './instance-bytes.js';
 import type { Instance } from './instances.js';
 import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
 import { lanesByService, type LaneIndex } from './lane-index.js';
@@ -96,6 +96,7 @@ export class EncodedTranslator {
   private readonly instances = new Generations<InstanceEntry>();
   private readonly virtualHosts = new Generations<VirtualHostEntry>();
   private readonly listeners = new Generations<ListenerEntry>();
+  private readonly instanceBytes = new InstanceEncoder();
   /** How many messages were built and encoded (a hit builds nothing); for tests and benchmarks. */
   encodes = 0;
 
@@ -132,9 +133,9 @@ export class EncodedTranslator {
       return cached;
     }
     this.encodes++;
-    const cluster = { name: key, typeUrl: TYPE_URL.cluster, value: toBinary(ClusterSchema, clusterFor(instance)) };
+    const cluster = { name: key, typeUrl: TYPE_URL.cluster, value: this.instanceBytes.cluster(instance) };
     const endpointsResource = usesEds(instance)
-      ? { name: key, typeUrl: TYPE_URL.endpoint, value: toBinary(ClusterLoadAssignmentSchema, loadAssignmentFor(instance)) }
+      ? { name: key, typeUrl: TYPE_URL.endpoint, value: this.instanceBytes.loadAssignment(instance) }
       : undefined;
     const entry = { service: instance.service, endpoints: instance.endpoints, fallback: instance.fallback, cluster, endpointsResource };
     this.instances.set(key, entry);
