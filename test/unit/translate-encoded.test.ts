@@ -77,6 +77,32 @@ describe('EncodedTranslator', () => {
     assert.equal(translator.encodes - cold, 4);
   });
 
+  test('bundles: every proxy seeing a service gets the same objects, until one of its instances changes', () => {
+    const translator = new EncodedTranslator();
+    const params = { services: 50, lanes: 40 };
+    const state = deepFreeze(benchState(params));
+    const bundlesOf = (s: MeshState, service: string) =>
+      new Map(translator.encodeProxyParts(s, sidecar(service)).bundles.map((b) => [`${b.typeUrl} ${b.namespace}`, b]));
+    // In the bench topology service i calls the next 10: services 1 and 2 both see services 3 to 11.
+    const one = bundlesOf(state, serviceName(1));
+    const two = bundlesOf(state, serviceName(2));
+    const shared = [...one.keys()].filter((key) => two.has(key));
+    assert.equal(shared.length, 9 * 2, '9 services seen by both, a cluster and an endpoint bundle each');
+    for (const key of shared) assert.equal(one.get(key), two.get(key), key);
+    const clusters = one.get(`type.googleapis.com/envoy.config.cluster.v3.Cluster ${serviceName(5)}`)!;
+    assert.deepEqual(clusters.resources.map((r) => r.name), [...clusters.resources.map((r) => r.name)].sort(), 'in name order');
+    assert.ok(clusters.resources.every((r) => r.name.startsWith(`${serviceName(5)}~`)));
+
+    const lane = { name: 'zz-new', services: { [serviceName(5)]: ['10.9.9.9:8080'] } };
+    const next = deepFreeze({ ...state, lanes: { ...state.lanes, [lane.name]: lane } });
+    const after = bundlesOf(next, serviceName(1));
+    for (const [key, before] of one) {
+      if (key.endsWith(` ${serviceName(5)}`)) assert.notEqual(after.get(key), before, `${key}: new instance, new bundle`);
+      else assert.equal(after.get(key), before, `${key}: unchanged, same object`);
+    }
+    assert.ok(after.get(`type.googleapis.com/envoy.config.cluster.v3.Cluster ${serviceName(5)}`)!.resources.some((r) => r.name === `${serviceName(5)}~zz-new`));
+  });
+
   test('the ingress sees every instance and routes by the entry service', () => {
     const translator = new EncodedTranslator();
     const state = chainedState();

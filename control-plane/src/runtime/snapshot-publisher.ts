@@ -55,8 +55,8 @@ export class SnapshotPublisher {
 
   private build(group: string, target: ProxyTarget, state: MeshState): void {
     try {
-      const resources = [...this.translator.encodeProxy(state, target), ...(this.extras.get(group) ?? [])];
-      const { changedTypes } = this.cache.setSnapshot(group, resources);
+      const { resources, bundles } = this.translator.encodeProxyParts(state, target);
+      const { changedTypes } = this.cache.setSnapshot(group, [...resources, ...(this.extras.get(group) ?? [])], bundles);
       if (changedTypes.length > 0) this.logger.debug({ group, changedTypes }, 'snapshot updated');
     } catch (err) {
       this.logger.error({ group, err }, 'translation failed; proxies keep their last good config');

@@ -92,27 +92,105 @@ function instancesOf(state: MeshState, services: readonly string[], index: LaneI
   return instances.sort((a, b) => byCodeUnits(a.cluster, b.cluster));
 }
 
+/** Resources of one type that many proxies share whole: one service's clusters, or its endpoints. Names start with `${namespace}~`. */
+export interface EncodedBundle {
+  readonly typeUrl: string;
+  /** The service. */
+  readonly namespace: string;
+  readonly resources: readonly EncodedResource[];
+}
+
+/** What a proxy needs: its own resources (listener, route configuration) and each visible service's bundles. */
+export interface ProxyParts {
+  resources: EncodedResource[];
+  bundles: EncodedBundle[];
+}
+
+/** One service's share of every proxy that sees it, for one model. */
+interface ServiceParts {
+  bundles: EncodedBundle[];
+  virtualHost: Uint8Array;
+}
+
+interface ServiceEntry {
+  /** Its instances' entries, in cluster name order: the bundles hold exactly these. */
+  instances: readonly InstanceEntry[];
+  bundles: EncodedBundle[];
+}
+
+/** A frozen model cannot change: what was worked out for one proxy holds for every other. */
+function isFrozenModel(state: MeshState): boolean {
+  return Object.isFrozen(state) && Object.isFrozen(state.lanes) && Object.isFrozen(state.services);
+}
+
+const sameEntries = (a: readonly InstanceEntry[], b: readonly InstanceEntry[]) => a.length === b.length && a.every((entry, i) => entry === b[i]);
+
+/** RouteConfiguration { name, virtual_hosts } written around the cached virtual hosts' bytes. */
+function outboundRoutes(hosts: readonly Uint8Array[]): EncodedResource {
+  const name = ROUTE_CONFIG_NAME.sidecar;
+  const nameLength = Buffer.byteLength(name, 'utf8');
+  const writer = new FieldWriter(Buffer.allocUnsafe(fieldSize(nameLength) + hosts.reduce((n, h) => n + fieldSize(h.byteLength), 0)));
+  if (nameLength > 0) writer.string(ROUTE_CONFIG_NAME_TAG, name, nameLength);
+  for (const host of hosts) writer.bytes(ROUTE_CONFIG_VIRTUAL_HOSTS_TAG, host);
+  return { name, typeUrl: TYPE_URL.route, value: new Uint8Array(writer.buf.buffer, writer.buf.byteOffset, writer.pos) };
+}
+
 export class EncodedTranslator {
   private readonly instances = new Generations<InstanceEntry>();
+  private readonly services = new Generations<ServiceEntry>();
   private readonly virtualHosts = new Generations<VirtualHostEntry>();
   private readonly listeners = new Generations<ListenerEntry>();
   private readonly instanceBytes = new InstanceEncoder();
+  /** The last frozen model and each service's parts in it. */
+  private current: { state: MeshState; services: Map<string, ServiceParts> } | undefined;
   /** How many messages were built and encoded (a hit builds nothing); for tests and benchmarks. */
   encodes = 0;
 
   /** Every resource one proxy needs, serialized: encodeResources(translateProxy(state, proxy)), from memory where it can. */
   encodeProxy(state: MeshState, proxy: ProxyTarget): EncodedResource[] {
+    const { resources, bundles } = this.encodeProxyParts(state, proxy);
+    const byName = (a: EncodedResource, b: EncodedResource) => byCodeUnits(a.name, b.name);
+    const ofType = (typeUrl: string) => bundles.filter((b) => b.typeUrl === typeUrl).flatMap((b) => b.resources).sort(byName);
+    return [...resources, ...ofType(TYPE_URL.cluster), ...ofType(TYPE_URL.endpoint)];
+  }
+
+  /**
+   * The same resources, as the proxy's own (listener, route configuration) and one cluster bundle
+   * and one endpoint bundle per visible service. While a service's instances are unchanged, every
+   * proxy that sees it gets the very same bundle objects.
+   */
+  encodeProxyParts(state: MeshState, proxy: ProxyTarget): ProxyParts {
     const index = lanesByService(state);
     const services = visibleServices(state, proxy);
-    const route = proxy.kind === 'ingress' ? this.ingressRoutes(state, index) : this.outboundRoutes(state, services, index);
-    const clusters: EncodedResource[] = [];
-    const endpoints: EncodedResource[] = [];
-    for (const instance of instancesOf(state, services, index)) {
-      const entry = this.instance(instance);
-      clusters.push(entry.cluster);
-      if (entry.endpointsResource) endpoints.push(entry.endpointsResource);
+    const parts = services.map((service) => this.serviceParts(state, service, index));
+    const route = proxy.kind === 'ingress'
+      ? this.ingressRoutes(state, index)
+      : outboundRoutes(parts.map((p) => p.virtualHost));
+    return { resources: [this.listener(state, proxy), route], bundles: parts.flatMap((p) => p.bundles) };
+  }
+
+  private serviceParts(state: MeshState, service: string, index: LaneIndex): ServiceParts {
+    // Object.isFrozen walks every key of a large record: asked once per model, not per service.
+    if (this.current?.state !== state) {
+      if (!isFrozenModel(state)) return this.buildServiceParts(state, service, index);
+      this.current = { state, services: new Map() };
     }
-    return [this.listener(state, proxy), route, ...clusters, ...endpoints];
+    let parts = this.current.services.get(service);
+    if (!parts) this.current.services.set(service, (parts = this.buildServiceParts(state, service, index)));
+    return parts;
+  }
+
+  private buildServiceParts(state: MeshState, service: string, index: LaneIndex): ServiceParts {
+    const entries = instancesOf(state, [service], index).map((instance) => this.instance(instance));
+    let entry = this.services.get(service);
+    if (!entry || !sameEntries(entry.instances, entries)) {
+      const endpoints = entries.flatMap((e) => (e.endpointsResource ? [e.endpointsResource] : []));
+      const bundles: EncodedBundle[] = [{ typeUrl: TYPE_URL.cluster, namespace: service, resources: entries.map((e) => e.cluster) }];
+      if (endpoints.length > 0) bundles.push({ typeUrl: TYPE_URL.endpoint, namespace: service, resources: endpoints });
+      entry = { instances: entries, bundles };
+      this.services.set(service, entry);
+    }
+    return { bundles: entry.bundles, virtualHost: this.virtualHost(state, service, index) };
   }
 
   private listener(state: MeshState, proxy: ProxyTarget): EncodedResource {
@@ -154,17 +232,6 @@ export class EncodedTranslator {
     const bytes = toBinary(VirtualHostSchema, create(VirtualHostSchema, serviceVirtualHost(slice, service)));
     this.virtualHosts.set(service, { settings: state.settings, service: definition, routes, bytes });
     return bytes;
-  }
-
-  /** RouteConfiguration { name, virtual_hosts } written around the cached virtual hosts' bytes. */
-  private outboundRoutes(state: MeshState, services: readonly string[], index: LaneIndex): EncodedResource {
-    const name = ROUTE_CONFIG_NAME.sidecar;
-    const hosts = services.map((service) => this.virtualHost(state, service, index));
-    const nameLength = Buffer.byteLength(name, 'utf8');
-    const writer = new FieldWriter(Buffer.allocUnsafe(fieldSize(nameLength) + hosts.reduce((n, h) => n + fieldSize(h.byteLength), 0)));
-    if (nameLength > 0) writer.string(ROUTE_CONFIG_NAME_TAG, name, nameLength);
-    for (const host of hosts) writer.bytes(ROUTE_CONFIG_VIRTUAL_HOSTS_TAG, host);
-    return { name, typeUrl: TYPE_URL.route, value: new Uint8Array(writer.buf.buffer, writer.buf.byteOffset, writer.pos) };
   }
 
   /** The ingress routes to the entry service only: built from the lanes that reach it. */

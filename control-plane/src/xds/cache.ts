@@ -1,9 +1,9 @@
 // Holds the current snapshot of every proxy group and tells the group's streams what changed.
-import { buildSnapshot, changedTypes, type CachedResource, type ResourceInput, type Snapshot } from './snapshot.js';
+import { buildSnapshot, cacheBundle, changedTypes, type CachedBundle, type CachedResource, type ResourceBundle, type ResourceInput, type Snapshot } from './snapshot.js';
 import { inPushOrder } from './type-urls.js';
 import { encodeAny } from './wire.js';
 
-export type { CachedResource, ResourceInput, Snapshot, TypeSnapshot } from './snapshot.js';
+export type { CachedResource, ResourceBundle, ResourceInput, Snapshot, TypeSnapshot } from './snapshot.js';
 export { SnapshotError } from './snapshot.js';
 export { TypeUrl } from './type-urls.js';
 
@@ -19,18 +19,25 @@ export class SnapshotCache {
   private readonly shared = new Map<string, Map<string, CachedResource>>();
   private sharedSize = 0;
   private sharedLive = 0;
+  /** Each bundle object, cached once however many groups hold it. */
+  private readonly bundles = new WeakMap<ResourceBundle, CachedBundle>();
 
   /**
-   * Replaces the group's resources and notifies the group's streams of the changed types.
-   * Throws SnapshotError (and keeps the previous snapshot) on duplicate or unnamed resources.
+   * Replaces the group's resources (its own, and the shared bundles it holds) and notifies the
+   * group's streams of the changed types. Throws SnapshotError (and keeps the previous snapshot) on
+   * duplicate or unnamed resources.
    */
-  setSnapshot(group: string, resources: ResourceInput[]): { changedTypes: string[] } {
+  setSnapshot(group: string, resources: readonly ResourceInput[], bundles: readonly ResourceBundle[] = []): { changedTypes: string[] } {
     const previous = this.snapshots.get(group);
-    const next = buildSnapshot(
-      group, resources, previous, (typeUrl, value) => this.encodeAny(typeUrl, value),
-      (typeUrl, name) => this.shared.get(typeUrl)?.get(name),
-      (typeUrl, resource) => this.share(typeUrl, resource),
-    );
+    const encode = (typeUrl: string, value: Uint8Array) => this.encodeAny(typeUrl, value);
+    const lookup = (typeUrl: string, name: string) => this.shared.get(typeUrl)?.get(name);
+    const share = (typeUrl: string, resource: CachedResource) => this.share(typeUrl, resource);
+    const cachedBundles = bundles.map((bundle) => {
+      let cached = this.bundles.get(bundle);
+      if (!cached) this.bundles.set(bundle, (cached = cacheBundle(bundle, undefined, encode, lookup, share)));
+      return cached;
+    });
+    const next = buildSnapshot(group, resources, previous, encode, lookup, share, cachedBundles);
     const changed = inPushOrder(changedTypes(previous, next));
     if (changed.length === 0) return { changedTypes: [] };
     this.snapshots.set(group, next);
@@ -86,11 +93,17 @@ export class SnapshotCache {
   /** Drops names no snapshot holds any more (removed lanes); amortized, as the table doubles. */
   private pruneShared(): void {
     const live = new Map<string, Set<string>>();
+    const seenParts = new Set<ReadonlyMap<string, CachedResource>>();
     for (const snapshot of this.snapshots.values()) {
       for (const [typeUrl, typeSnapshot] of snapshot.types) {
         let names = live.get(typeUrl);
         if (!names) live.set(typeUrl, (names = new Set()));
-        for (const name of typeSnapshot.resources.keys()) names.add(name);
+        // A bundle is held by many groups: its names are counted once.
+        for (const part of typeSnapshot.resources.parts) {
+          if (seenParts.has(part)) continue;
+          seenParts.add(part);
+          for (const name of part.keys()) names.add(name);
+        }
       }
     }
     this.sharedSize = 0;

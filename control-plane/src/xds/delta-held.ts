@@ -4,7 +4,6 @@
 import type { CachedResource, TypeSnapshot } from './snapshot.js';
 
 const EMPTY = new Uint8Array(0);
-const sharedLists = new WeakMap<TypeSnapshot, readonly CachedResource[]>();
 
 function byName(a: CachedResource, b: CachedResource): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -75,9 +74,7 @@ export class HeldResources {
   list(): readonly CachedResource[] {
     const base = this.base;
     if (base && this.inSyncWith(base)) {
-      let shared = sharedLists.get(base);
-      if (!shared) sharedLists.set(base, (shared = [...base.resources.values()]));
-      return shared;
+      return base.resources.list;
     }
     return [...this.names()].map((name) => this.get(name)!).sort(byName);
   }

@@ -1,6 +1,7 @@
 // An immutable, versioned set of resources for one proxy group, each encoded as google.protobuf.Any
 // once. Versions are content hashes, so every replica and every restart computes the same ones.
 import { createHash, hash } from 'node:crypto';
+import { ComposedResources } from './composed-resources.js';
 import { PUSH_ORDER } from './type-urls.js';
 import { fieldSize } from '../envoy/field-writer.js';
 
@@ -20,10 +21,13 @@ export interface CachedResource {
 }
 
 export interface TypeSnapshot {
-  /** sha256 over `${name}\n${version}\n` of each resource, sorted by name; first 16 hex digits. */
+  /**
+   * sha256 over `${name}\n${version}\n` of each resource, sorted by name, first 16 hex digits; where
+   * bundles take part, over the group's own resources' lines followed by one line per bundle.
+   */
   readonly version: string;
-  /** Sorted by name. */
-  readonly resources: ReadonlyMap<string, CachedResource>;
+  /** Iterated in name order. */
+  readonly resources: ComposedResources;
 }
 
 export interface Snapshot {
@@ -65,8 +69,7 @@ function byNameThenType(a: ResourceInput, b: ResourceInput): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-function checkInput(group: string, input: ResourceInput, seen: Set<string>): void {
-  const where = `snapshot for group "${group}"`;
+function checkInput(where: string, input: ResourceInput, seen: Set<string>): void {
   if (!input.typeUrl) throw new SnapshotError(`${where}: resource "${input.name}" has no typeUrl`);
   if (!input.name) throw new SnapshotError(`${where}: a ${input.typeUrl} resource has an empty name`);
   if (!(input.value instanceof Uint8Array)) {
@@ -92,10 +95,72 @@ export function wrapsValue(cached: CachedResource, typeUrl: string, value: Uint8
   return tail.equals(value);
 }
 
+/** Reuses `before` or `elsewhere` when it wraps exactly `value`; otherwise hashes and wraps it (and `onNew` hears of it). */
+function cachedFor(
+  input: ResourceInput,
+  before: CachedResource | undefined,
+  lookup: CachedLookup | undefined,
+  encodeAny: AnyEncoder,
+  onNew: ((typeUrl: string, resource: CachedResource) => void) | undefined,
+): CachedResource {
+  const { typeUrl, name, value } = input;
+  if (before && wrapsValue(before, typeUrl, value)) return before;
+  const elsewhere = lookup?.(typeUrl, name);
+  if (elsewhere && wrapsValue(elsewhere, typeUrl, value)) return elsewhere;
+  const cached: CachedResource = Object.freeze({ name, version: resourceVersion(value), anyBytes: encodeAny(typeUrl, value) });
+  onNew?.(typeUrl, cached);
+  return cached;
+}
+
 /**
- * Builds a snapshot. A resource whose bytes equal a cached one (from `previous`, or found by
- * `lookup`, e.g. in another group) reuses it: same version, same Any bytes object, no hashing or
- * encoding. Only new content is hashed and wrapped, and `onNew` hears of it.
+ * Resources of one type that many groups hold as a whole (one service's clusters, say). Handing
+ * the same bundle object to many groups costs one entry per group: it is cached once. Names in
+ * different bundles never collide: each name starts with the bundle's `namespace` and "~", and a
+ * namespace holds no "~" and appears once per type in a snapshot.
+ */
+export interface ResourceBundle {
+  readonly typeUrl: string;
+  readonly namespace: string;
+  readonly resources: readonly ResourceInput[];
+}
+
+/** A bundle hashed and wrapped: its resources by name, in name order. */
+export interface CachedBundle {
+  readonly typeUrl: string;
+  readonly namespace: string;
+  /** typeVersion of its resources. */
+  readonly version: string;
+  readonly byName: ReadonlyMap<string, CachedResource>;
+}
+
+/** Caches a bundle's resources (reusing equal ones, like buildSnapshot); throws SnapshotError on a bad name. */
+export function cacheBundle(
+  bundle: ResourceBundle,
+  previous: CachedBundle | undefined,
+  encodeAny: AnyEncoder,
+  lookup?: CachedLookup,
+  onNew?: (typeUrl: string, resource: CachedResource) => void,
+): CachedBundle {
+  const { typeUrl, namespace } = bundle;
+  const where = `bundle "${namespace}" of ${typeUrl}`;
+  if (!namespace || namespace.includes('~')) throw new SnapshotError(`${where}: the namespace must be non-empty and hold no "~"`);
+  const prefix = `${namespace}~`;
+  const list: CachedResource[] = [];
+  const seen = new Set<string>();
+  for (const input of [...bundle.resources].sort(byNameThenType)) {
+    if (input.typeUrl !== typeUrl) throw new SnapshotError(`${where}: resource "${input.name}" is a ${input.typeUrl}`);
+    if (!input.name.startsWith(prefix)) throw new SnapshotError(`${where}: resource "${input.name}" does not start with "${prefix}"`);
+    checkInput(where, input, seen);
+    list.push(cachedFor(input, previous?.byName.get(input.name), lookup, encodeAny, onNew));
+  }
+  return Object.freeze({ typeUrl, namespace, version: typeVersion(list), byName: new Map(list.map((r) => [r.name, r])) });
+}
+
+/**
+ * Builds a snapshot from a group's own resources and the cached bundles it shares. A resource
+ * whose bytes equal a cached one (from `previous`, or found by `lookup`, e.g. in another group)
+ * reuses it: same version, same Any bytes object, no hashing or encoding. Only new content is
+ * hashed and wrapped, and `onNew` hears of it.
  */
 export function buildSnapshot(
   group: string,
@@ -104,29 +169,45 @@ export function buildSnapshot(
   encodeAny: AnyEncoder,
   lookup?: CachedLookup,
   onNew?: (typeUrl: string, resource: CachedResource) => void,
+  bundles: readonly CachedBundle[] = [],
 ): Snapshot {
+  const where = `snapshot for group "${group}"`;
   const seen = new Set<string>();
-  for (const input of inputs) checkInput(group, input, seen);
+  for (const input of inputs) checkInput(where, input, seen);
   const byType = new Map<string, CachedResource[]>(PUSH_ORDER.map((t) => [t, []]));
   for (const input of [...inputs].sort(byNameThenType)) {
-    const { typeUrl, name, value } = input;
-    const before = previous?.types.get(typeUrl)?.resources.get(name);
-    const elsewhere = lookup?.(typeUrl, name);
-    let cached = before && wrapsValue(before, typeUrl, value) ? before : elsewhere && wrapsValue(elsewhere, typeUrl, value) ? elsewhere : undefined;
-    if (!cached) {
-      cached = Object.freeze({ name, version: resourceVersion(value), anyBytes: encodeAny(typeUrl, value) });
-      onNew?.(typeUrl, cached);
-    }
+    const before = previous?.types.get(input.typeUrl)?.resources.get(input.name);
     let list = byType.get(input.typeUrl);
     if (!list) byType.set(input.typeUrl, (list = []));
-    list.push(cached);
+    list.push(cachedFor(input, before, lookup, encodeAny, onNew));
+  }
+  const bundlesByType = new Map<string, CachedBundle[]>();
+  for (const bundle of [...bundles].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0))) {
+    let list = bundlesByType.get(bundle.typeUrl);
+    if (!list) bundlesByType.set(bundle.typeUrl, (list = []));
+    if (list.at(-1)?.namespace === bundle.namespace) throw new SnapshotError(`${where}: two ${bundle.typeUrl} bundles "${bundle.namespace}"`);
+    list.push(bundle);
+    if (!byType.has(bundle.typeUrl)) byType.set(bundle.typeUrl, []);
   }
   const types = new Map<string, TypeSnapshot>();
   for (const [typeUrl, list] of byType) {
-    const resources = new Map(list.map((r) => [r.name, r]));
-    types.set(typeUrl, Object.freeze({ version: typeVersion(list), resources }));
+    const own = new Map(list.map((r) => [r.name, r]));
+    const shared = bundlesByType.get(typeUrl) ?? [];
+    for (const bundle of shared) {
+      for (const name of own.keys()) if (bundle.byName.has(name)) throw new SnapshotError(`${where}: duplicate ${typeUrl} resource "${name}"`);
+    }
+    const version = shared.length === 0 ? typeVersion(list) : composedVersion(list, shared);
+    types.set(typeUrl, Object.freeze({ version, resources: new ComposedResources([own, ...shared.map((b) => b.byName)]) }));
   }
   return Object.freeze({ group, types });
+}
+
+/** The type version when bundles take part: each bundle counts as one line with its own version. */
+function composedVersion(own: readonly CachedResource[], bundles: readonly CachedBundle[]): string {
+  let text = '';
+  for (const r of own) text += `${r.name}\n${r.version}\n`;
+  for (const b of bundles) text += `${b.namespace}~*\n${b.version}\n`;
+  return shortSha256(text);
 }
 
 /** Type URLs whose version differs between two snapshots (a type present in only one counts). */

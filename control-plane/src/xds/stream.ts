@@ -239,8 +239,8 @@ export class SotwStream {
    * Make before break: a CDS response that would remove clusters still in use keeps them, so a
    * route never points at a missing cluster; they are removed after the new routes are answered.
    */
-  private clustersToSend(typeSnapshot: TypeSnapshot): { resources: CachedResource[]; version: string } {
-    const current = [...typeSnapshot.resources.values()];
+  private clustersToSend(typeSnapshot: TypeSnapshot): { resources: readonly CachedResource[]; version: string } {
+    const current = typeSnapshot.resources.list;
     const removed = [...this.sentClusters.values()].filter((r) => !typeSnapshot.resources.has(r.name));
     if (this.holdingRemovedClusters || removed.length === 0 || !this.types.has(TypeUrl.RouteConfiguration)) {
       this.holdingRemovedClusters = false;
@@ -286,8 +286,8 @@ export class SotwStream {
     if (!this.sink.write(response)) this.blocked = true;
   }
 
-  private resourcesFor(typeUrl: string, state: TypeState, typeSnapshot: TypeSnapshot): CachedResource[] {
-    if (isWildcardType(typeUrl)) return [...typeSnapshot.resources.values()];
+  private resourcesFor(typeUrl: string, state: TypeState, typeSnapshot: TypeSnapshot): readonly CachedResource[] {
+    if (isWildcardType(typeUrl)) return typeSnapshot.resources.list;
     const found: CachedResource[] = [];
     for (const name of [...state.names].sort()) {
       const r = typeSnapshot.resources.get(name);
