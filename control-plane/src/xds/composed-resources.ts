@@ -9,6 +9,8 @@ const byName = (a: CachedResource, b: CachedResource) => (a.name < b.name ? -1 :
 export class ComposedResources implements ReadonlyMap<string, CachedResource> {
   readonly size: number;
   private merged: readonly CachedResource[] | undefined;
+  private flat: Map<string, CachedResource> | undefined;
+  private lookups = 0;
 
   /** Each part maps name -> resource, in name order; no name is in two parts. */
   constructor(readonly parts: readonly ReadonlyMap<string, CachedResource>[]) {
@@ -18,6 +20,13 @@ export class ComposedResources implements ReadonlyMap<string, CachedResource> {
   }
 
   get(name: string): CachedResource | undefined {
+    if (this.flat) return this.flat.get(name);
+    // Part by part, until lookups outnumber the resources: then one map, as cheap as they were.
+    if (this.parts.length > 2 && ++this.lookups > this.size) {
+      this.flat = new Map();
+      for (const part of this.parts) for (const [key, value] of part) this.flat.set(key, value);
+      return this.flat.get(name);
+    }
     for (const part of this.parts) {
       const found = part.get(name);
       if (found !== undefined) return found;
