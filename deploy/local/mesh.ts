@@ -65,7 +65,7 @@ export class LocalMesh {
     const args = ['--import', 'tsx', MAIN, '--api-port', String(this.apiPort), '--xds-port', String(this.xdsPort)];
     args.push('--host', HOST, '--data-dir', join(this.opts.workDir, 'data'));
     this.controlPlane = startProcess('control-plane', process.execPath, args, join(this.opts.workDir, 'logs/control-plane.log'));
-    await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 20000);
+    await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60000);
   }
 
   private async startEnvoy(kind: BootstrapKind, name: string, vars: Record<string, string | number>): Promise<Managed> {
@@ -173,5 +173,7 @@ async function waitForEnvoyLive(adminPort: number, name: string): Promise<void> 
   await waitFor(`envoy ${name} to be live`, async () => {
     const res = await fetch(`http://${HOST}:${adminPort}/ready`);
     return res.ok && (await res.text()).trim() === 'LIVE';
-  }, 20000);
+    // Generous: on a loaded 2-core machine (the test suite runs files in parallel) an Envoy's first
+    // start-up and initial xDS fetch took over 20 s once.
+  }, 60000);
 }

@@ -120,7 +120,7 @@ export class KubeMesh {
     const file = join(this.workDir, `${name}.envoy.yaml`);
     writeFileSync(file, text);
     const envoy = startProcess(name, process.env.LANEWAY_ENVOY_BIN ?? 'envoy', ['-c', file, '--disable-hot-restart', '--concurrency', '1', '-l', 'warn'], join(this.workDir, `logs/${name}.envoy.log`));
-    await waitFor(`envoy ${name} to be live`, async () => (await (await fetch(`http://${HOST}:${vars.ADMIN_PORT}/ready`)).text()).trim() === 'LIVE', 20000);
+    await waitFor(`envoy ${name} to be live`, async () => (await (await fetch(`http://${HOST}:${vars.ADMIN_PORT}/ready`)).text()).trim() === 'LIVE', 60000);
     return envoy;
   }
 
