@@ -5,6 +5,7 @@
 // test/unit/push-debounce-group-inputs.test.ts checks the slice translates to the same bytes.
 import type { Lane, MeshState } from '../model/types.js';
 import { sameJson } from '../model/same-json.js';
+import { changesBetween } from '../model/state-changes.js';
 import { chainOf, lanesByService } from '../translate/lane-index.js';
 import type { ProxyTarget } from '../translate/proxy.js';
 import { visibleServices } from '../translate/scope.js';
@@ -29,9 +30,11 @@ function changedNames<T>(before: Record<string, T>, after: Record<string, T>): s
 
 /** Services whose routes or clusters may differ between the two states, in any group. */
 function touchedServices(before: MeshState, after: MeshState): { services: Set<string>; changedServices: Set<string> } {
-  const changedServices = new Set(changedNames(before.services, after.services));
+  // The store says what its writes changed; comparing every lane is for states it did not make.
+  const known = changesBetween(before, after);
+  const changedServices = new Set(known ? known.services : changedNames(before.services, after.services));
   const services = new Set(changedServices);
-  for (const lane of changedNames(before.lanes, after.lanes)) {
+  for (const lane of known ? known.lanes : changedNames(before.lanes, after.lanes)) {
     for (const state of [before, after]) {
       for (const l of chainOf(state, lane)) for (const s of Object.keys(l.services)) services.add(s);
     }

