@@ -4,12 +4,11 @@
 // virtual hosts. A lane write then encodes the few resources it changes, not every group's whole
 // config. The output is byte for byte encodeResources(translateProxy(state, proxy)); the unit test
 // translate-encoded.test.ts holds it to that over the golden cases and sequences of edits.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
 import { ClusterSchema } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
-import { VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
 import { sameJson } from '../model/same-json.js';
 import { STABLE, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
@@ -23,8 +22,9 @@ import { lanesByService, type LaneIndex } from './lane-index.js';
 import { listenerFor } from './listener.js';
 import { byCodeUnits, clusterName, ROUTE_CONFIG_NAME } from './names.js';
 import type { ProxyTarget } from './proxy.js';
-import { ingressRouteConfig, serviceVirtualHost } from './route.js';
+import { ingressRouteConfig } from './route.js';
 import { visibleServices } from './scope.js';
+import { VirtualHostEncoder } from './virtual-host-bytes.js';
 
 const TYPE_URL = {
   listener: `type.googleapis.com/${ListenerSchema.typeName}`,
@@ -141,6 +141,7 @@ export class EncodedTranslator {
   private readonly virtualHosts = new Generations<VirtualHostEntry>();
   private readonly listeners = new Generations<ListenerEntry>();
   private readonly instanceBytes = new InstanceEncoder();
+  private readonly virtualHostBytes = new VirtualHostEncoder();
   /** The last frozen model and each service's parts in it. */
   private current: { state: MeshState; services: Map<string, ServiceParts> } | undefined;
   /** How many messages were built and encoded (a hit builds nothing); for tests and benchmarks. */
@@ -229,7 +230,7 @@ export class EncodedTranslator {
       return cached.bytes;
     }
     this.encodes++;
-    const bytes = toBinary(VirtualHostSchema, create(VirtualHostSchema, serviceVirtualHost(slice, service)));
+    const bytes = this.virtualHostBytes.virtualHost(slice, service);
     this.virtualHosts.set(service, { settings: state.settings, service: definition, routes, bytes });
     return bytes;
   }
