@@ -197,7 +197,7 @@ export function buildSnapshot(
       for (const name of own.keys()) if (bundle.byName.has(name)) throw new SnapshotError(`${where}: duplicate ${typeUrl} resource "${name}"`);
     }
     const version = shared.length === 0 ? typeVersion(list) : composedVersion(list, shared);
-    types.set(typeUrl, Object.freeze({ version, resources: new ComposedResources([own, ...shared.map((b) => b.byName)]) }));
+    types.set(typeUrl, Object.freeze({ version, resources: new ComposedResources(own, shared) }));
   }
   return Object.freeze({ group, types });
 }
