@@ -32,11 +32,21 @@ export function xdsMetrics(status: ProxyStatusRegistry): XdsMetrics {
   // Zero-valued series exist from the start, so rate() and alerts work before the first event.
   for (const type of ['CDS', 'EDS', 'LDS', 'RDS']) for (const c of [nacks, acks, responses]) c.inc({ type }, 0);
 
+  // Each type's labelled child, looked up once: every ACK and response counts, hundreds per lane create.
+  const byType = (c: Counter) => {
+    const children = new Map<string, { inc(): void }>();
+    return (typeUrl: string) => {
+      let child = children.get(typeUrl);
+      if (!child) children.set(typeUrl, (child = c.labels({ type: shortTypeName(typeUrl) })));
+      child.inc();
+    };
+  };
+  const [countNack, countAck, countResponse] = [byType(nacks), byType(acks), byType(responses)];
   const onConnect = (_e: ProxyEvent) => connects.inc();
   const onDisconnect = (_e: ProxyEvent) => disconnects.inc();
-  const onNack = (e: NackEvent) => nacks.inc({ type: shortTypeName(e.typeUrl) });
-  const onAck = (e: TypeEvent) => acks.inc({ type: shortTypeName(e.typeUrl) });
-  const onResponse = (e: TypeEvent) => responses.inc({ type: shortTypeName(e.typeUrl) });
+  const onNack = (e: NackEvent) => countNack(e.typeUrl);
+  const onAck = (e: TypeEvent) => countAck(e.typeUrl);
+  const onResponse = (e: TypeEvent) => countResponse(e.typeUrl);
   status.on('connect', onConnect);
   status.on('disconnect', onDisconnect);
   status.on('nack', onNack);

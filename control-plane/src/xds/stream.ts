@@ -42,11 +42,13 @@ export interface StreamContext {
 interface TypeState {
   /** Subscribed names (named types only). */
   names: Set<string>;
+  /** The subscribed names in name order; computed when first needed after they change. */
+  sortedNames?: readonly string[];
   /** Nonce of the latest response of this type; undefined until one was sent on this stream. */
   lastNonce?: string;
   sentVersion?: string;
-  /** name -> resource version of the latest response (named types only). */
-  sentResources: Map<string, string>;
+  /** The resources of the latest response, in name order (named types only). */
+  sent: readonly CachedResource[];
 }
 
 export class SotwStream {
@@ -59,8 +61,8 @@ export class SotwStream {
   private readonly noncePrefix = randomBytes(4).toString('hex');
   private nonceCount = 0;
   private flushScheduled = false;
-  /** Clusters in the latest CDS response on this stream, by name. */
-  private sentClusters = new Map<string, CachedResource>();
+  /** Clusters in the latest CDS response on this stream (often the snapshot's own list, shared). */
+  private sentClusters: readonly CachedResource[] = [];
   /** A CDS response kept removed clusters; they go once the routes no longer point at them. */
   private holdingRemovedClusters = false;
   /** Nonce of the RDS response whose ACK or NACK releases the held clusters. */
@@ -159,11 +161,12 @@ export class SotwStream {
   private onInitialRequest(req: DiscoveryRequest): void {
     let state = this.types.get(req.typeUrl);
     if (!state) {
-      state = { names: new Set(), sentResources: new Map() };
+      state = { names: new Set(), sent: [] };
       this.types.set(req.typeUrl, state);
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
     }
     state.names = new Set(req.resourceNames);
+    state.sortedNames = undefined;
     this.schedule(req.typeUrl, true);
   }
 
@@ -187,6 +190,9 @@ export class SotwStream {
     if (isWildcardType(req.typeUrl)) return;
     const next = new Set(req.resourceNames);
     const added = [...next].some((n) => !state.names.has(n));
+    if (added || next.size !== state.names.size) state.sortedNames = undefined;
+    // What was sent of names no longer subscribed does not count as sent: dropping them needs no answer.
+    if (next.size !== state.names.size || added) state.sent = state.sent.filter((r) => next.has(r.name));
     state.names = next;
     if (added) this.schedule(req.typeUrl, true);
   }
@@ -241,7 +247,7 @@ export class SotwStream {
    */
   private clustersToSend(typeSnapshot: TypeSnapshot): { resources: readonly CachedResource[]; version: string } {
     const current = typeSnapshot.resources.list;
-    const removed = [...this.sentClusters.values()].filter((r) => !typeSnapshot.resources.has(r.name));
+    const removed = this.sentClusters.filter((r) => !typeSnapshot.resources.has(r.name));
     if (this.holdingRemovedClusters || removed.length === 0 || !this.types.has(TypeUrl.RouteConfiguration)) {
       this.holdingRemovedClusters = false;
       return { resources: current, version: typeSnapshot.version };
@@ -258,11 +264,12 @@ export class SotwStream {
       this.log.debug({ typeUrl }, 'requested type is not in the snapshot; not answering');
       return;
     }
-    if (!force && !this.changedSinceSent(typeUrl, state, typeSnapshot)) return;
+    const named = isWildcardType(typeUrl) ? undefined : this.resourcesFor(state, typeSnapshot);
+    if (!force && !(named ? differs(named, state.sent) : typeSnapshot.version !== state.sentVersion)) return;
     const { resources, version } =
       typeUrl === TypeUrl.Cluster
         ? this.clustersToSend(typeSnapshot)
-        : { resources: this.resourcesFor(typeUrl, state, typeSnapshot), version: typeSnapshot.version };
+        : { resources: named ?? typeSnapshot.resources.list, version: typeSnapshot.version };
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
     const response = encodeDiscoveryResponse({
       versionInfo: version,
@@ -274,8 +281,8 @@ export class SotwStream {
     state.lastNonce = nonce;
     state.sentVersion = version;
     this.gate.sent(nonce);
-    if (!isWildcardType(typeUrl)) state.sentResources = new Map(resources.map((r) => [r.name, r.version]));
-    if (typeUrl === TypeUrl.Cluster) this.sentClusters = new Map(resources.map((r) => [r.name, r]));
+    if (named) state.sent = resources;
+    if (typeUrl === TypeUrl.Cluster) this.sentClusters = resources;
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
     this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, resources);
     this.log.debug({ typeUrl, version, nonce, resources: resources.length }, 'response sent');
@@ -286,22 +293,25 @@ export class SotwStream {
     if (!this.sink.write(response)) this.blocked = true;
   }
 
-  private resourcesFor(typeUrl: string, state: TypeState, typeSnapshot: TypeSnapshot): readonly CachedResource[] {
-    if (isWildcardType(typeUrl)) return typeSnapshot.resources.list;
+  /** The subscribed resources the snapshot has, in name order. */
+  private resourcesFor(state: TypeState, typeSnapshot: TypeSnapshot): readonly CachedResource[] {
+    state.sortedNames ??= [...state.names].sort();
     const found: CachedResource[] = [];
-    for (const name of [...state.names].sort()) {
+    for (const name of state.sortedNames) {
       const r = typeSnapshot.resources.get(name);
       if (r) found.push(r);
     }
     return found;
   }
+}
 
-  /** Whether what this stream would get differs from what it was last sent (NACKed or not). */
-  private changedSinceSent(typeUrl: string, state: TypeState, typeSnapshot: TypeSnapshot): boolean {
-    if (isWildcardType(typeUrl)) return typeSnapshot.version !== state.sentVersion;
-    for (const name of state.names) {
-      if (typeSnapshot.resources.get(name)?.version !== state.sentResources.get(name)) return true;
-    }
-    return false;
+/** Whether what a stream would get now differs from what it was last sent (NACKed or not); both in name order. */
+function differs(now: readonly CachedResource[], sent: readonly CachedResource[]): boolean {
+  if (now.length !== sent.length) return true;
+  for (let i = 0; i < now.length; i++) {
+    const a = now[i]!;
+    const b = sent[i]!;
+    if (a !== b && (a.name !== b.name || a.version !== b.version)) return true;
   }
+  return false;
 }
