@@ -20,6 +20,13 @@ export function recordChange(before: MeshState, after: MeshState, touched: Touch
   if (Object.isFrozen(before) && Object.isFrozen(after)) links.set(after, { before: new WeakRef(before), touched });
 }
 
+/** The state `after` was written from, and what the write changed; undefined: not known. */
+export function previousOf(after: MeshState): { before: MeshState; touched: Touched } | undefined {
+  const link = links.get(after);
+  const before = link?.before.deref();
+  return link && before ? { before, touched: link.touched } : undefined;
+}
+
 /** What changed from `before` to `after`, names sorted (a superset when a name changed back); undefined: not known. */
 export function changesBetween(before: MeshState, after: MeshState): Required<Touched> | undefined {
   const services = new Set<string>();
