@@ -12,6 +12,7 @@ import {
 } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { Logger } from 'pino';
 import { DeltaStream } from './delta-stream.js';
+import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from './request-wire.js';
 import { SotwStream, type StreamContext, type StreamSink } from './stream.js';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
@@ -23,7 +24,7 @@ export const adsServiceDefinition: ServiceDefinition = {
     requestStream: true,
     responseStream: true,
     requestSerialize: (req: DiscoveryRequest) => Buffer.from(toBinary(DiscoveryRequestSchema, req)),
-    requestDeserialize: (bytes: Buffer) => fromBinary(DiscoveryRequestSchema, bytes),
+    requestDeserialize: (bytes: Buffer) => decodeDiscoveryRequest(bytes),
     responseSerialize: (encoded: Uint8Array) => (Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded)),
     responseDeserialize: (bytes: Buffer) => fromBinary(DiscoveryResponseSchema, bytes),
   },
@@ -32,7 +33,7 @@ export const adsServiceDefinition: ServiceDefinition = {
     requestStream: true,
     responseStream: true,
     requestSerialize: (req: DeltaDiscoveryRequest) => Buffer.from(toBinary(DeltaDiscoveryRequestSchema, req)),
-    requestDeserialize: (bytes: Buffer) => fromBinary(DeltaDiscoveryRequestSchema, bytes),
+    requestDeserialize: (bytes: Buffer) => decodeDeltaDiscoveryRequest(bytes),
     responseSerialize: (encoded: Uint8Array) => (Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded)),
     responseDeserialize: (bytes: Buffer) => fromBinary(DeltaDiscoveryResponseSchema, bytes),
   },
