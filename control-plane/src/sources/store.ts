@@ -52,19 +52,13 @@ type Kind = 'services' | 'lanes';
  * must not make every sidecar's visible services look new).
  */
 function copyForWrite({ state, meta }: StoreContents, kinds: readonly Kind[]): StoreContents {
-  const copy = <T>(kind: Kind, record: Readonly<Record<string, T>>) => (kinds.includes(kind) ? copyRecord(record) : record) as Record<string, T>;
+  const copy = <T>(kind: Kind, record: Readonly<Record<string, T>>) => (kinds.includes(kind) ? { ...record } : record) as Record<string, T>;
   return {
     state: { settings: state.settings, services: copy('services', state.services), lanes: copy('lanes', state.lanes) },
     meta: { ...meta, services: copy('services', meta.services), lanes: copy('lanes', meta.lanes) },
   };
 }
 
-// A for-in copy: about 40% faster than spread for a record of 10,000 names.
-function copyRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const copy: Record<string, T> = {};
-  for (const key in record) copy[key] = record[key]!;
-  return copy;
-}
 
 /**
  * Freezes a written draft: its records and the draft itself. Every object in the records is frozen
