@@ -3,11 +3,11 @@
 // push order and make-before-break as State of the World. Knows type URLs and versions only.
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import { DeltaTypeState, type DeltaDiff, type Intern } from './delta-state.js';
 import { encodeDeltaDiscoveryResponse } from './delta-wire.js';
 import type { Snapshot, TypeSnapshot } from './snapshot.js';
+import { StreamLog } from './stream-log.js';
 import { StreamPushGate } from './push-limiter.js';
 import type { GroupForNode, NodeInfo, StreamContext, StreamSink } from './stream.js';
 import { TypeUrl, inPushOrder, shortTypeName } from './type-urls.js';
@@ -15,7 +15,7 @@ import { TypeUrl, inPushOrder, shortTypeName } from './type-urls.js';
 /** The node of a stream's first request mapped to its group, or the status that refuses the stream. */
 export function admitNode(
   ctx: StreamContext,
-  log: Logger,
+  log: Pick<StreamLog, 'error'>,
   node: { id: string; cluster: string; metadata: Record<string, unknown> } | undefined,
 ): { node: NodeInfo; group: string } | { code: status; details: string } {
   if (!node?.id) {
@@ -36,7 +36,7 @@ export function admitNode(
 export class DeltaStream {
   private node?: NodeInfo;
   private group?: string;
-  private log: Logger;
+  private readonly log: StreamLog;
   private readonly types = new Map<string, DeltaTypeState>();
   /** Types waiting to be pushed; a push sends only what differs, so it needs no force flag. */
   private readonly pending = new Set<string>();
@@ -59,7 +59,7 @@ export class DeltaStream {
     private readonly ctx: StreamContext,
     private readonly sink: StreamSink,
   ) {
-    this.log = ctx.logger.child({ streamId: ctx.streamId, protocol: 'delta' });
+    this.log = new StreamLog(ctx.logger, { streamId: ctx.streamId, protocol: 'delta' });
     this.gate = new StreamPushGate(ctx.pushLimiter, () => this.kick());
   }
 
@@ -124,7 +124,7 @@ export class DeltaStream {
     }
     this.node = admitted.node;
     this.group = admitted.group;
-    this.log = this.log.child({ nodeId: this.node.id });
+    this.log.bind({ nodeId: this.node.id });
     const { streamId, registry, cache } = this.ctx;
     const { id, cluster, metadata } = this.node;
     registry.recordConnect({ streamId, nodeId: id, cluster, metadata, group: this.group, connectedAt: new Date() });

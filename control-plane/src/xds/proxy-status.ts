@@ -170,8 +170,9 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
       if (c.sent?.nonce === nonce) c.acked = { ...c.sent, at: new Date() };
       delete c.nackedVersion;
     }
-    s.ackedVersion = version;
-    s.ackedNonce = nonce;
+    // The strings the stream sent when they match: the request's own may hold on to its whole text.
+    s.ackedVersion = version === s.sentVersion ? s.sentVersion : version;
+    s.ackedNonce = nonce === s.sentNonce ? s.sentNonce : nonce;
     delete s.nackError;
     this.emit('ack', { ...this.event(streamId), typeUrl, version, nonce });
   }

@@ -44,6 +44,8 @@ export const XDS_SERVER_CHANNEL_OPTIONS = {
   'grpc.keepalive_timeout_ms': 10_000,
   // A reconnecting Envoy may send thousands of resource names / initial versions in one request.
   'grpc.max_receive_message_length': 64 * MiB,
+  // On by default in grpc-js, used by nothing here, and about 0.6 KB of heap per connection.
+  'grpc.enable_channelz': 0,
 } as const;
 
 function bind(server: Server, address: string): Promise<number> {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { SnapshotCache } from './cache.js';
 import type { ProxyStatusRegistry } from './proxy-status.js';
+import { StreamLog } from './stream-log.js';
 import { StreamPushGate, type PushLimiter } from './push-limiter.js';
 import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
 import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
@@ -54,7 +55,7 @@ interface TypeState {
 export class SotwStream {
   private node?: NodeInfo;
   private group?: string;
-  private log: Logger;
+  private readonly log: StreamLog;
   private readonly types = new Map<string, TypeState>();
   /** Types waiting to be pushed -> whether to send even if this stream's content did not change. */
   private readonly pending = new Map<string, boolean>();
@@ -76,7 +77,7 @@ export class SotwStream {
     private readonly ctx: StreamContext,
     private readonly sink: StreamSink,
   ) {
-    this.log = ctx.logger.child({ streamId: ctx.streamId });
+    this.log = new StreamLog(ctx.logger, { streamId: ctx.streamId });
     this.gate = new StreamPushGate(ctx.pushLimiter, () => this.kick());
   }
 
@@ -149,7 +150,7 @@ export class SotwStream {
     }
     this.node = node;
     this.group = result.group;
-    this.log = this.log.child({ nodeId: id });
+    this.log.bind({ nodeId: id });
     const { streamId, registry, cache } = this.ctx;
     registry.recordConnect({ streamId, nodeId: id, cluster: node.cluster, metadata: node.metadata, group: this.group, connectedAt: new Date() });
     this.log.info({ cluster: node.cluster, group: this.group, peer: this.ctx.peer, hasSnapshot: cache.hasGroup(this.group) }, 'proxy connected');
@@ -189,10 +190,12 @@ export class SotwStream {
   private onNames(req: DiscoveryRequest, state: TypeState): void {
     if (isWildcardType(req.typeUrl)) return;
     const next = new Set(req.resourceNames);
+    // Most ACKs repeat the names: keep the set the stream holds, not the request's strings as well.
+    if (next.size === state.names.size && [...next].every((n) => state.names.has(n))) return;
     const added = [...next].some((n) => !state.names.has(n));
-    if (added || next.size !== state.names.size) state.sortedNames = undefined;
+    state.sortedNames = undefined;
     // What was sent of names no longer subscribed does not count as sent: dropping them needs no answer.
-    if (next.size !== state.names.size || added) state.sent = state.sent.filter((r) => next.has(r.name));
+    state.sent = state.sent.filter((r) => next.has(r.name));
     state.names = next;
     if (added) this.schedule(req.typeUrl, true);
   }
