@@ -159,7 +159,7 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
     s.sentVersion = version;
     s.sentNonce = nonce;
     s.responsesSent++;
-    this.emit('response', { ...this.event(streamId), typeUrl, version, nonce });
+    if (this.listenerCount('response') > 0) this.emit('response', this.typeEvent(streamId, typeUrl, version, nonce));
   }
 
   recordAck(streamId: number, typeUrl: string, version: string, nonce: string): void {
@@ -174,7 +174,7 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
     s.ackedVersion = version === s.sentVersion ? s.sentVersion : version;
     s.ackedNonce = nonce === s.sentNonce ? s.sentNonce : nonce;
     delete s.nackError;
-    this.emit('ack', { ...this.event(streamId), typeUrl, version, nonce });
+    if (this.listenerCount('ack') > 0) this.emit('ack', this.typeEvent(streamId, typeUrl, s.ackedVersion, s.ackedNonce));
   }
 
   recordNack(streamId: number, e: Omit<NackEvent, keyof ProxyEvent>): void {
@@ -196,5 +196,11 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   private event(streamId: number): ProxyEvent {
     const p = this.proxies.get(streamId)!;
     return { streamId, nodeId: p.nodeId, group: p.group };
+  }
+
+  // One object per response and per ACK, hundreds per lane create (thousands at 10,000 streams).
+  private typeEvent(streamId: number, typeUrl: string, version: string, nonce: string): TypeEvent {
+    const p = this.proxies.get(streamId)!;
+    return { streamId, nodeId: p.nodeId, group: p.group, typeUrl, version, nonce };
   }
 }
