@@ -17,14 +17,13 @@ import { Generations } from './generations.js';
 import type { EncodedResource } from './index.js';
 import { InstanceEncoder } from './instance-bytes.js';
 import type { Instance } from './instances.js';
-import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
 import { lanesByService, type LaneIndex } from './lane-index.js';
 import { listenerFor } from './listener.js';
 import { byCodeUnits, clusterName, ROUTE_CONFIG_NAME } from './names.js';
 import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig } from './route.js';
 import { visibleServices } from './scope.js';
-import { VirtualHostEncoder } from './virtual-host-bytes.js';
+import { laneRoutes, VirtualHostEncoder, type LaneRoute } from './virtual-host-bytes.js';
 
 const TYPE_URL = {
   listener: `type.googleapis.com/${ListenerSchema.typeName}`,
@@ -59,7 +58,7 @@ interface VirtualHostEntry {
   settings: Settings;
   service: Service;
   /** [lane, instance it reaches, whether that instance falls back to stable when unhealthy]. */
-  routes: Array<[string, string, boolean]>;
+  routes: readonly LaneRoute[];
   bytes: Uint8Array;
 }
 
@@ -223,14 +222,14 @@ export class EncodedTranslator {
 
   private virtualHost(state: MeshState, service: string, index: LaneIndex): Uint8Array {
     const slice = sliceFor(state, index.get(service) ?? []);
-    const routes = laneRoutesFor(slice, service).map(([lane, instance]): [string, string, boolean] => [lane, instance, fallsBackOnUnhealthy(slice, instance)]);
+    const routes = laneRoutes(slice, service);
     const definition = state.services[service]!;
     const cached = this.virtualHosts.get(service);
     if (cached && sameInput(cached.settings, state.settings) && sameInput(cached.service, definition) && sameJson(cached.routes, routes)) {
       return cached.bytes;
     }
     this.encodes++;
-    const bytes = this.virtualHostBytes.virtualHost(slice, service);
+    const bytes = this.virtualHostBytes.virtualHost(slice, service, routes);
     this.virtualHosts.set(service, { settings: state.settings, service: definition, routes, bytes });
     return bytes;
   }

@@ -235,6 +235,14 @@ function virtualHostBytes(name: string, domains: readonly string[], common: Rout
  */
 const keepsInsertionOrder = (lane: string) => !/^\d+$/.test(lane);
 
+/** A lane whose requests reach a lane instance of the service: [lane, instance, whether that instance falls back to stable]. */
+export type LaneRoute = readonly [lane: string, instance: string, fallsBack: boolean];
+
+/** The service's lane routes, in lane order (laneRoutesFor), with each instance's fallback. */
+export function laneRoutes(state: MeshState, service: string): LaneRoute[] {
+  return laneRoutesFor(state, service).map(([lane, instance]) => [lane, instance, fallsBackOnUnhealthy(state, instance)]);
+}
+
 export class VirtualHostEncoder {
   /** Shape -> whether its hand-written bytes equalled the runtime's on first use. */
   private readonly checkedShapes = new Map<string, boolean>();
@@ -244,11 +252,10 @@ export class VirtualHostEncoder {
     return { handWrittenShapes: [...this.checkedShapes].filter(([, passed]) => passed).map(([shape]) => shape).sort() };
   }
 
-  /** toBinary(VirtualHostSchema, create(VirtualHostSchema, serviceVirtualHost(state, service))). */
-  virtualHost(state: MeshState, service: string): Uint8Array {
-    const lanes = laneRoutesFor(state, service);
+  /** toBinary(VirtualHostSchema, create(VirtualHostSchema, serviceVirtualHost(state, service))); `lanes`: laneRoutes(state, service), when the caller has them. */
+  virtualHost(state: MeshState, service: string, lanes: readonly LaneRoute[] = laneRoutes(state, service)): Uint8Array {
     const { protocol, port } = state.services[service]!;
-    const fallbacks = lanes.map(([, instance]) => fallsBackOnUnhealthy(state, instance));
+    const fallbacks = lanes.map(([, , fallback]) => fallback);
     const kinds = lanes.length === 0 ? 'stable only' : `lanes${fallbacks.includes(false) ? ' plain' : ''}${fallbacks.includes(true) ? ' fallback' : ''}`;
     const shape = `${protocol}: ${kinds}`;
     const passed = this.checkedShapes.get(shape);

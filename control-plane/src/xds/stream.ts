@@ -190,9 +190,9 @@ export class SotwStream {
   private onNames(req: DiscoveryRequest, state: TypeState): void {
     if (isWildcardType(req.typeUrl)) return;
     const next = new Set(req.resourceNames);
-    // Most ACKs repeat the names: keep the set the stream holds, not the request's strings as well.
-    if (next.size === state.names.size && [...next].every((n) => state.names.has(n))) return;
     const added = [...next].some((n) => !state.names.has(n));
+    // Most ACKs repeat the names: keep the set the stream holds, not the request's strings as well.
+    if (!added && next.size === state.names.size) return;
     state.sortedNames = undefined;
     // What was sent of names no longer subscribed does not count as sent: dropping them needs no answer.
     state.sent = state.sent.filter((r) => next.has(r.name));
