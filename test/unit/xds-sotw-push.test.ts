@@ -54,11 +54,11 @@ describe('SotW pushes', () => {
     assert.deepEqual(await c.unreadAfter(200), []);
   });
 
-  test('every CDS push is followed by EDS for the subscribed clusters, even when endpoints did not change', async (t) => {
+  test('a CDS push that changes a cluster the proxy has is followed by EDS, even when endpoints did not change', async (t) => {
     const xds = await setup(t);
     const c = xds.connect();
     await subscribe(xds, c, { [CDS]: [], [EDS]: ['orders'] });
-    xds.cache.setSnapshot('g', [...base(), cluster('search')]);
+    xds.cache.setSnapshot('g', [...base().filter((r) => !(r.typeUrl === CDS && r.name === 'orders')), cluster('orders', 3)]);
     const cds = await c.next();
     const eds = await c.next();
     assert.equal(cds.typeUrl, CDS);
@@ -66,6 +66,24 @@ describe('SotW pushes', () => {
     assert.equal(eds.versionInfo, V.eds);
     assert.deepEqual(resourceNames(eds), ['orders']);
     assert.equal(endpointPort(eds, 'orders'), 8080);
+    assert.deepEqual(await c.unreadAfter(200), []);
+  });
+
+  test('a CDS push that only adds clusters is not followed by EDS: the proxy asks for the new names, and that is answered', async (t) => {
+    const xds = await setup(t);
+    const c = xds.connect();
+    await subscribe(xds, c, { [CDS]: [], [EDS]: ['orders'] });
+    const eds0 = xds.server.status.list()[0]!.perType[EDS]!;
+    xds.cache.setSnapshot('g', [...base(), cluster('search'), endpoints('search', 8082)]);
+    const cds = await c.next();
+    assert.equal(cds.typeUrl, CDS);
+    assert.deepEqual(resourceNames(cds), ['orders', 'payments', 'search']);
+    assert.deepEqual(await c.unreadAfter(200), []);
+    c.ack(cds);
+    c.request({ typeUrl: EDS, versionInfo: V.eds, responseNonce: eds0.sentNonce, resourceNames: ['orders', 'search'] });
+    const eds = await c.next(EDS);
+    assert.deepEqual(resourceNames(eds), ['orders', 'search']);
+    assert.equal(endpointPort(eds, 'search'), 8082);
     assert.deepEqual(await c.unreadAfter(200), []);
   });
 

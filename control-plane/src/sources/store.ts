@@ -9,7 +9,7 @@ import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
 import { recordChange, type Touched } from '../model/state-changes.js';
 import { isValidAfter } from '../model/validate-change.js';
-import { loadContents, persistContents, STATE_FILE, TEMP_PREFIX, type LaneMeta, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
+import { loadContents, persistContents, stateFileBytes, STATE_FILE, TEMP_PREFIX, type LaneMeta, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
 
 export type { LaneMeta, ObjectMeta, StoreMeta } from './store-file.js';
 
@@ -107,6 +107,9 @@ export class FileStore {
     private readonly now: () => Date,
   ) {
     this.current = deepFreeze(initial);
+    // Encodes every object's state-file member now, at start, so the first write after a start
+    // costs what later ones do instead of serializing every lane (state-json.ts remembers them).
+    stateFileBytes(this.current);
   }
 
   /** Loads `<dataDir>/state.json` (missing: empty state; unreadable or invalid: throws naming the file). */

@@ -274,6 +274,7 @@ export class SotwStream {
         ? this.clustersToSend(typeSnapshot)
         : { resources: named ?? typeSnapshot.resources.list, version: typeSnapshot.version };
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
+    const rewarms = typeUrl === TypeUrl.Cluster && (state.lastNonce === undefined || changesAny(this.sentClusters, resources));
     const response = encodeDiscoveryResponse({
       versionInfo: version,
       resources: resources.map((r) => r.anyBytes),
@@ -289,8 +290,10 @@ export class SotwStream {
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
     this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, resources);
     this.log.debug({ typeUrl, version, nonce, resources: resources.length }, 'response sent');
-    // Envoy re-warms the clusters it just got and waits for a fresh ClusterLoadAssignment.
-    if (typeUrl === TypeUrl.Cluster && this.types.has(TypeUrl.ClusterLoadAssignment)) {
+    // Envoy re-warms a cluster whose config changed and waits for a fresh ClusterLoadAssignment
+    // (envoy#13009); the first CDS answer on a stream may change any. An added cluster needs no
+    // push: Envoy asks for its name, and that request is answered.
+    if (rewarms && this.types.has(TypeUrl.ClusterLoadAssignment)) {
       this.pending.set(TypeUrl.ClusterLoadAssignment, true);
     }
     if (!this.sink.write(response)) this.blocked = true;
@@ -306,6 +309,24 @@ export class SotwStream {
     }
     return found;
   }
+}
+
+/** Whether a resource in both lists (each in name order) has a different version in `next`. */
+function changesAny(sent: readonly CachedResource[], next: readonly CachedResource[]): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < sent.length && j < next.length) {
+    const a = sent[i]!;
+    const b = next[j]!;
+    if (a.name < b.name) i++;
+    else if (a.name > b.name) j++;
+    else {
+      if (a !== b && a.version !== b.version) return true;
+      i++;
+      j++;
+    }
+  }
+  return false;
 }
 
 /** Whether what a stream would get now differs from what it was last sent (NACKed or not); both in name order. */

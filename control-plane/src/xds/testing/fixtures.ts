@@ -9,8 +9,10 @@ import type { DiscoveryResponse } from '../../envoy/generated/envoy/service/disc
 import type { ResourceInput } from '../snapshot.js';
 import { TypeUrl } from '../type-urls.js';
 
-export function cluster(name: string): ResourceInput {
-  return { name, typeUrl: TypeUrl.Cluster, value: toBinary(ClusterSchema, create(ClusterSchema, { name })) };
+/** A cluster; a `connectTimeoutSeconds` makes a changed config under the same name. */
+export function cluster(name: string, connectTimeoutSeconds?: number): ResourceInput {
+  const timeout = connectTimeoutSeconds === undefined ? {} : { connectTimeout: { seconds: BigInt(connectTimeoutSeconds) } };
+  return { name, typeUrl: TypeUrl.Cluster, value: toBinary(ClusterSchema, create(ClusterSchema, { name, ...timeout })) };
 }
 
 export function listener(name: string): ResourceInput {
