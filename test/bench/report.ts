@@ -20,7 +20,11 @@ export interface ServerSummary {
   server: string;
   runs: number;
   convergence: { p50: number; p99: number; max: number; runP99Median: number; samples: number };
+  /** The first lane creates after start (not in `convergence`): slowest stream, median and worst over runs. */
+  firstCreate?: { maxMsMedian: number; maxMsWorst: number; httpMs: number; cpuSeconds: number };
   httpMs: number;
+  /** Load generator's longest event-loop stall during a lane create: median, and the worst. */
+  loadgenStallMs: { median: number; max: number };
   cpuSecondsPerPush: number;
   unaffectedResponsesPerPush: number;
   bytesPerAffectedStream: number;
@@ -49,7 +53,9 @@ export function summarize(server: string, runs: RunResult[]): ServerSummary {
       p50: percentile(converged, 50), p99: percentile(converged, 99), max: percentile(converged, 100),
       runP99Median: median(runs.map((r) => percentile(r.laneCreates.flatMap((c) => c.convergedMs), 99))), samples: converged.length,
     },
+    ...firstCreateSummary(runs),
     httpMs: median(creates.map((c) => c.httpMs)),
+    loadgenStallMs: { median: median(creates.map((c) => c.loadgenStallMs)), max: Math.max(...creates.map((c) => c.loadgenStallMs)) },
     cpuSecondsPerPush: median(runs.map((r) => r.laneCreates.reduce((s, c) => s + c.cpuSeconds, 0) / Math.max(1, r.laneCreates.length))),
     unaffectedResponsesPerPush: creates.reduce((s, c) => s + c.unaffectedResponses, 0) / Math.max(1, creates.length),
     bytesPerAffectedStream: creates.reduce((s, c) => s + c.affectedBytes, 0) / Math.max(1, affected),
@@ -60,6 +66,18 @@ export function summarize(server: string, runs: RunResult[]): ServerSummary {
     rssPerStreamBytes: median(runs.map((r) => perStream(r, r.idle.rssBytes))),
     peakRssBytes: median(runs.map((r) => r.peakRssBytes)),
     errors: runs.flatMap((r) => r.errors),
+  };
+}
+
+function firstCreateSummary(runs: RunResult[]): Pick<ServerSummary, 'firstCreate'> {
+  const first = runs.flatMap((r) => r.firstLaneCreates);
+  if (first.length === 0) return {};
+  const slowest = first.map((c) => percentile(c.convergedMs, 100));
+  return {
+    firstCreate: {
+      maxMsMedian: median(slowest), maxMsWorst: Math.max(...slowest),
+      httpMs: median(first.map((c) => c.httpMs)), cpuSeconds: median(first.map((c) => c.cpuSeconds)),
+    },
   };
 }
 
@@ -127,8 +145,14 @@ export function renderReport(info: BenchInfo, summaries: ServerSummary[], runs: 
   const lw = by.get('laneway') ?? by.get('laneway-delta');
   const lines = [`# xDS benchmark ${info.date}`, '', `Machine: ${info.machine}. Parameters: \`${JSON.stringify(info.params)}\`. Took ${fmt(info.durationS, 0)} s.`, ''];
   lines.push('## Lane created through the control API → every affected stream ACKed', '');
-  lines.push(table(['server', 'p50 ms', 'p99 ms', 'max ms', 'median run p99', 'samples', 'API ms', 'CPU s / push', 'responses to unaffected / push', 'bytes / affected stream'],
-    summaries.map((s) => [s.server, fmt(s.convergence.p50), fmt(s.convergence.p99), fmt(s.convergence.max), fmt(s.convergence.runP99Median), String(s.convergence.samples), fmt(s.httpMs), fmt(s.cpuSecondsPerPush, 3), fmt(s.unaffectedResponsesPerPush, 1), kb(s.bytesPerAffectedStream) + ' KB'])));
+  lines.push(table(['server', 'p50 ms', 'p99 ms', 'max ms', 'median run p99', 'samples', 'API ms', 'CPU s / push', 'responses to unaffected / push', 'bytes / affected stream', 'load generator stall ms (median / max)'],
+    summaries.map((s) => [s.server, fmt(s.convergence.p50), fmt(s.convergence.p99), fmt(s.convergence.max), fmt(s.convergence.runP99Median), String(s.convergence.samples), fmt(s.httpMs), fmt(s.cpuSecondsPerPush, 3), fmt(s.unaffectedResponsesPerPush, 1), kb(s.bytesPerAffectedStream) + ' KB', `${fmt(s.loadgenStallMs.median, 0)} / ${fmt(s.loadgenStallMs.max, 0)}`])));
+  const firsts = summaries.filter((s) => s.firstCreate);
+  if (firsts.length > 0) {
+    lines.push('', `Before those, each run created ${fmt(runs[0]!.firstLaneCreates.length, 0)} lane(s) right after the cold connect: a server's first lane create pays first-time costs (lazy compilation, the first major GC of the heap built at start). Timed the same way, not in the numbers above:`, '');
+    lines.push(table(['server', 'first create: slowest stream ms (median over runs)', 'worst run ms', 'API ms', 'CPU s'],
+      firsts.map((s) => [s.server, fmt(s.firstCreate!.maxMsMedian), fmt(s.firstCreate!.maxMsWorst), fmt(s.firstCreate!.httpMs), fmt(s.firstCreate!.cpuSeconds, 3)])));
+  }
   lines.push('', '## Connect and idle memory', '');
   lines.push(table(['server', 'warm-up ms (1 stream/group)', 'cold connect ms', 'stream synced p50 / p99 ms', 'heap / idle stream', 'RSS / idle stream', 'peak RSS'],
     summaries.map((s) => [s.server, fmt(s.warmupMs, 0), fmt(s.coldConnectMs, 0), `${fmt(s.coldSynced.p50, 0)} / ${fmt(s.coldSynced.p99, 0)}`, `${kb(s.heapPerStreamBytes)} KB`, `${kb(s.rssPerStreamBytes)} KB`, `${mb(s.peakRssBytes)} MB`])));

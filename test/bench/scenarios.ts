@@ -15,6 +15,11 @@ export interface RunOptions {
   params: TopologyParams;
   streams: number;
   laneCreates: number;
+  /**
+   * Lanes created (and timed) before the K measured ones, so those measure a running server, not
+   * its first-time costs (lazy compilation, first GC of the heap built at start); reported apart.
+   */
+  firstCreates: number;
   /** Pause between lane creates, so each is a change after a quiet spell. */
   pauseMs: number;
   /** CPU-profile the lane creates (Laneway only). */
@@ -34,6 +39,8 @@ export interface RunResult {
   coldConnectMs: number;
   coldSyncedMs: number[];
   idle: { streams: number[]; rssBytes: number[]; heapBytes: number[] };
+  /** The first lane creates after start, before the measured ones. */
+  firstLaneCreates: LaneCreate[];
   laneCreates: LaneCreate[];
   peakRssBytes: number;
   routeConfig: JsonValue;
@@ -44,6 +51,9 @@ export interface RunResult {
   profile?: string;
   errors: string[];
 }
+
+/** createdLane index of the first creates: apart from the measured ones (0..) and churn's (1000..). */
+const FIRST_LANES = 900;
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -85,7 +95,7 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
   const load = LoadDriver.start();
   const result: RunResult = {
     server: server.kind, protocol, warmupMs: 0, coldConnectMs: 0, coldSyncedMs: [], idle: { streams: [], rssBytes: [], heapBytes: [] },
-    laneCreates: [], peakRssBytes: 0, routeConfig: null, routeService: '', churn: [], errors: [],
+    firstLaneCreates: [], laneCreates: [], peakRssBytes: 0, routeConfig: null, routeService: '', churn: [], errors: [],
   };
   try {
     const warm = Array.from({ length: params.services }, (_, i) => ({ id: `warm-${i}`, service: serviceName(i) }));
@@ -100,16 +110,17 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
     result.errors.push(...cold.errors.slice(0, 5));
     await idleSample(server, result.idle, opts.streams);
     const all = [...warm, ...nodes];
-    const profiler = opts.profile ? server.profiler : undefined;
-    await profiler?.start();
-    for (let k = 0; k < opts.laneCreates; k++) {
-      const lane = createdLane(k, params);
+    const create = async (lane: ReturnType<typeof createdLane>, into: LaneCreate[]) => {
       const cpuBefore = cpuSeconds(server.pid);
       const r = await load.lane({ apiUrl: server.apiUrl, name: lane.name, body: lane.body, expect: expectedClusters(lane, all, params), timeoutMs: 30_000 });
-      result.laneCreates.push({ ...r, cpuSeconds: cpuSeconds(server.pid) - cpuBefore });
+      into.push({ ...r, cpuSeconds: cpuSeconds(server.pid) - cpuBefore });
       if (r.missing.length > 0) result.errors.push(`${lane.name}: ${r.missing.length} streams did not converge (e.g. ${r.missing[0]})`);
       await settle(opts.pauseMs);
-    }
+    };
+    for (let k = 0; k < opts.firstCreates; k++) await create(createdLane(FIRST_LANES + k, params, `bench-first-${k}`), result.firstLaneCreates);
+    const profiler = opts.profile ? server.profiler : undefined;
+    await profiler?.start();
+    for (let k = 0; k < opts.laneCreates; k++) await create(createdLane(k, params), result.laneCreates);
     if (profiler) result.profile = await profiler.stop();
     result.peakRssBytes = procStatus(server.pid).peakRssBytes;
     result.routeService = serviceName(callersOf(Number(createdLane(0, params).services[0]!.slice(4)), params)[0]!);

@@ -8,7 +8,8 @@
 //   --services S       services (default 500); --callees C: each calls the next C (default 10; 0: no
 //                      dependsOn, every sidecar sees every service)
 //   --rounds R         runs per server (default 3)
-//   --lane-creates K   lanes created per run (default 10)
+//   --lane-creates K   lanes created per run and measured (default 10)
+//   --first-creates F  lanes created before them, reported apart as "first after start" (default 1)
 //   --rebuild-lanes M  lanes for the full-rebuild scenario (default 10000)
 //   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
@@ -48,6 +49,7 @@ function flags(argv: string[]) {
     callees: num('callees', 10, 10),
     rounds: num('rounds', 3, 1),
     laneCreates: num('lane-creates', 10, 3),
+    firstCreates: num('first-creates', 1, 1),
     rebuildLanes: num('rebuild-lanes', 10_000, 1000),
     servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
     profile: argv.includes('--profile'),
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
       opts.servers = opts.servers.filter((s) => !s.startsWith('gcp'));
     }
   }
-  const runOptions: RunOptions = { params, streams: opts.streams, laneCreates: opts.laneCreates, pauseMs: 300, ...(opts.stress && { stress: opts.stress }) };
+  const runOptions: RunOptions = { params, streams: opts.streams, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, pauseMs: 300, ...(opts.stress && { stress: opts.stress }) };
   const runs: RunResult[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     for (const kind of rotate(opts.servers, round)) {
@@ -128,16 +130,16 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
     date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
-    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped' },
+    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped' },
     durationS: (performance.now() - started) / 1000, notes,
   };
   const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));
   const report = renderReport(info, summaries, runs, { laneway, go }, profiles);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${file}.md`), report);
-  const compactRuns = runs.map(({ routeConfig: _, coldSyncedMs, laneCreates, ...r }) => ({
-    ...r, coldSynced: distribution(coldSyncedMs),
-    laneCreates: laneCreates.map(({ convergedMs, ...c }) => ({ ...c, converged: distribution(convergedMs) })),
+  const compact = (creates: RunResult['laneCreates']) => creates.map(({ convergedMs, ...c }) => ({ ...c, converged: distribution(convergedMs) }));
+  const compactRuns = runs.map(({ routeConfig: _, coldSyncedMs, firstLaneCreates, laneCreates, ...r }) => ({
+    ...r, coldSynced: distribution(coldSyncedMs), firstLaneCreates: compact(firstLaneCreates), laneCreates: compact(laneCreates),
   }));
   writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
   // The .cpuprofile files stay for a closer look (Chrome DevTools, or profile-summary.ts).

@@ -2,6 +2,7 @@
 // a proxy would see: when every stream holds its config, and, after a lane is created through the
 // control API, when every affected stream has received and ACKed the lane's clusters, endpoints
 // and routes.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { churn, type ChurnCommand } from './churn.js';
 import { CDS, EDS, EnvoyStream, RDS, type Protocol, type StreamNode } from './envoy-stream.js';
 import type { ScannedResponse } from './proto-scan.js';
@@ -30,7 +31,12 @@ export interface LaneResult {
   unaffectedResponses: number;
   affectedResponses: number;
   affectedBytes: number;
+  /** This process's longest event-loop stall while timing the lane (its own GC or work delays what it sees). */
+  loadgenStallMs: number;
 }
+
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 const streams: EnvoyStream[] = [];
 let listener: ((s: EnvoyStream, res: ScannedResponse, at: number) => void) | undefined;
@@ -85,11 +91,13 @@ async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResul
     const held = (t: string) => clusters.every((name) => s.held.get(t)!.has(name));
     if (routed.has(s) && held(CDS) && held(EDS)) converged.set(s, at - t0);
   };
+  loopDelay.reset();
   t0 = performance.now();
   const res = await fetch(`${c.apiUrl}/v1/lanes/${c.name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
   const httpMs = performance.now() - t0;
   await res.text();
   await waitUntil(() => converged.size === affected.size, c.timeoutMs);
+  const loadgenStallMs = loopDelay.max / 1e6;
   await new Promise((r) => setTimeout(r, 100)); // late pushes to bystanders still count
   listener = undefined;
   for (const s of streams) {
@@ -100,7 +108,7 @@ async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResul
     } else result.unaffectedResponses += s.responses - was.responses;
   }
   const missing = [...affected.keys()].filter((s) => !converged.has(s)).map((s) => s.node.id);
-  return { httpStatus: res.status, httpMs, convergedMs: [...converged.values()], missing, ...result };
+  return { httpStatus: res.status, httpMs, convergedMs: [...converged.values()], missing, loadgenStallMs, ...result };
 }
 
 /** Every stream drops at once and reconnects at once, as after a control-plane failover. */
