@@ -14,6 +14,7 @@
 //   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
 //   --no-stress        skip lane churn at rising rates and the reconnect storm (stress.ts)
+//   --laneway-node-options "..."  NODE_OPTIONS for Laneway's server processes only (e.g. GC settings)
 //   --tag NAME         write results/<date>-NAME.md/.json (keeps a full run's report of the same day)
 //   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000, 2 s churn steps: a smoke run
 import { execFileSync } from 'node:child_process';
@@ -55,6 +56,7 @@ function flags(argv: string[]) {
     profile: argv.includes('--profile'),
     stress: argv.includes('--no-stress') ? undefined : quick ? { ...STRESS_DEFAULTS, churnStepS: 2, churnBudgetS: 40 } : STRESS_DEFAULTS,
     tag: get('tag'),
+    lanewayNodeOptions: get('laneway-node-options'),
   };
 }
 
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
         break;
       }
       console.error(`[bench] round ${round + 1}/${opts.rounds}: ${kind}`);
-      const server: Server = kind.startsWith('gcp') ? await startGo(kind, goBinary!, workDir, topologyFile) : await startLaneway(kind, workDir, state);
+      const server: Server = kind.startsWith('gcp') ? await startGo(kind, goBinary!, workDir, topologyFile) : await startLaneway(kind, workDir, state, opts.lanewayNodeOptions ? { NODE_OPTIONS: opts.lanewayNodeOptions } : {});
       try {
         const profile = opts.profile && round === opts.rounds - 1;
         runs.push(await runScenarios(server, kind === 'laneway-delta' ? 'delta' : 'sotw', { ...runOptions, profile }));
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
     date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
-    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped' },
+    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }) },
     durationS: (performance.now() - started) / 1000, notes,
   };
   const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));

@@ -1,6 +1,7 @@
 // Lane churn for the load generator: lanes created through the control API at a fixed rate (open
 // loop: a slow server does not slow the writes down), each timed until every stream it affects has
 // received and ACKed its routes, clusters and endpoints. Many lanes are in flight at once.
+import { collectGarbage } from './collect-garbage.js';
 import { CDS, EDS, RDS, type EnvoyStream } from './envoy-stream.js';
 import type { ScannedResponse } from './proto-scan.js';
 
@@ -56,6 +57,7 @@ export async function churn(c: ChurnCommand, streams: EnvoyStream[], setListener
       }
     }
   });
+  await collectGarbage();
   const started = performance.now();
   const puts: Promise<void>[] = [];
   for (const [i, lane] of c.lanes.entries()) {

@@ -13,7 +13,7 @@ export class LoadDriver {
   private constructor(private readonly child: ChildProcess) {}
 
   static start(): LoadDriver {
-    const child = spawn('taskset', ['-c', LOADGEN_CPU, process.execPath, '--max-old-space-size=4096', '--import', 'tsx', LOADGEN], {
+    const child = spawn('taskset', ['-c', LOADGEN_CPU, process.execPath, '--max-old-space-size=4096', '--expose-gc', '--import', 'tsx', LOADGEN], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new LoadDriver(child);

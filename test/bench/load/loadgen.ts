@@ -4,6 +4,7 @@
 // and routes.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { churn, type ChurnCommand } from './churn.js';
+import { collectGarbage } from './collect-garbage.js';
 import { CDS, EDS, EnvoyStream, RDS, type Protocol, type StreamNode } from './envoy-stream.js';
 import type { ScannedResponse } from './proto-scan.js';
 
@@ -91,6 +92,7 @@ async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResul
     const held = (t: string) => clusters.every((name) => s.held.get(t)!.has(name));
     if (routed.has(s) && held(CDS) && held(EDS)) converged.set(s, at - t0);
   };
+  await collectGarbage();
   loopDelay.reset();
   t0 = performance.now();
   const res = await fetch(`${c.apiUrl}/v1/lanes/${c.name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
