@@ -20,6 +20,24 @@ describe('lanes through real Envoy sidecars', () => {
     await waitForPath(mesh.ingressUrl, { 'x-lane': 'feature-x' }, FEATURE_X, 10000);
   });
 
+  type Counts = Map<string, { CDS: number; EDS: number }>;
+  type ProxyList = Array<{ id: string; types: Record<string, { responsesSent: number; status: string }> }>;
+  const proxies = async () => (await mesh.api('GET', '/v1/proxies')).body as { items: ProxyList };
+  const countsOf = (list: ProxyList): Counts =>
+    new Map(list.map((p) => [p.id, { CDS: p.types['CDS']?.responsesSent ?? 0, EDS: p.types['EDS']?.responsesSent ?? 0 }]));
+  const responseCounts = async () => countsOf((await proxies()).items);
+  /** Response counts once every proxy has ACKed what it was sent. */
+  async function waitForSynced(): Promise<Counts> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const list = (await proxies()).items;
+      const pending = list.filter((p) => Object.values(p.types).some((s) => s.status === 'STALE' || s.status === 'NACKED'));
+      if (pending.length === 0) return countsOf(list);
+      if (Date.now() > deadline) assert.fail(`not synced: ${JSON.stringify(pending)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   after(async () => {
     await mesh.stop();
     rmSync(workDir, { recursive: true, force: true });
@@ -52,10 +70,18 @@ describe('lanes through real Envoy sidecars', () => {
     // An instance for the new lane: a second payments process, served as lane "hotfix".
     const hotfix = await mesh.addInstance('payments', 'hotfix');
     lane.services.payments = [`127.0.0.1:${hotfix.appPort}`];
+    const before = await responseCounts();
     const put = await mesh.api('PUT', '/v1/lanes/hotfix', lane);
     assert.equal(put.status, 201, JSON.stringify(put.body));
     const ms = await waitForPath(mesh.ingressUrl, { 'x-lane': 'hotfix' }, 'frontend/stable orders/stable payments/hotfix', 5000);
     t.diagnostic(`lane create -> routed through 3 sidecars in ${ms.toFixed(0)} ms`);
+    // The new cluster's endpoints go out right after it, before Envoy asks: one EDS response per
+    // proxy that got the cluster, ACKed (an endpoint response Envoy had dropped would leave the
+    // cluster warming, and the request above would not have reached the lane).
+    const after = await waitForSynced();
+    const gotCluster = [...after.keys()].filter((id) => after.get(id)!.CDS > (before.get(id)?.CDS ?? 0));
+    assert.ok(gotCluster.length > 0, 'some proxy got the lane cluster');
+    for (const id of gotCluster) assert.equal(after.get(id)!.EDS - (before.get(id)?.EDS ?? 0), 1, `EDS responses to ${id}`);
 
     // Make before break: while the lane goes away, every request is served (by hotfix, then stable).
     const statuses: number[] = [];

@@ -69,22 +69,51 @@ describe('SotW pushes', () => {
     assert.deepEqual(await c.unreadAfter(200), []);
   });
 
-  test('a CDS push that only adds clusters is not followed by EDS: the proxy asks for the new names, and that is answered', async (t) => {
+  test('a CDS push that adds clusters is followed at once by EDS naming them; the proxy asking for them gets no second answer', async (t) => {
     const xds = await setup(t);
     const c = xds.connect();
     await subscribe(xds, c, { [CDS]: [], [EDS]: ['orders'] });
     const eds0 = xds.server.status.list()[0]!.perType[EDS]!;
     xds.cache.setSnapshot('g', [...base(), cluster('search'), endpoints('search', 8082)]);
     const cds = await c.next();
+    const eds = await c.next();
     assert.equal(cds.typeUrl, CDS);
     assert.deepEqual(resourceNames(cds), ['orders', 'payments', 'search']);
-    assert.deepEqual(await c.unreadAfter(200), []);
-    c.ack(cds);
-    c.request({ typeUrl: EDS, versionInfo: V.eds, responseNonce: eds0.sentNonce, resourceNames: ['orders', 'search'] });
-    const eds = await c.next(EDS);
+    assert.equal(eds.typeUrl, EDS);
     assert.deepEqual(resourceNames(eds), ['orders', 'search']);
     assert.equal(endpointPort(eds, 'search'), 8082);
+    // Envoy applied the CDS response first, so its request for the new name carries the older nonce.
+    c.ack(cds);
+    c.request({ typeUrl: EDS, versionInfo: V.eds, responseNonce: eds0.sentNonce, resourceNames: ['orders', 'search'] });
+    c.ack(eds, ['orders', 'search']);
     assert.deepEqual(await c.unreadAfter(200), []);
+  });
+
+  test('an added cluster without endpoints in the snapshot is not followed by EDS', async (t) => {
+    const xds = await setup(t);
+    const c = xds.connect();
+    await subscribe(xds, c, { [CDS]: [], [EDS]: ['orders'] });
+    xds.cache.setSnapshot('g', [...base(), cluster('static-dns')]);
+    const cds = await c.next();
+    assert.deepEqual(resourceNames(cds), ['orders', 'payments', 'static-dns']);
+    assert.deepEqual(await c.unreadAfter(200), []);
+  });
+
+  test('names taken ahead of the proxy give way to the names its next EDS request states', async (t) => {
+    const xds = await setup(t);
+    const c = xds.connect();
+    await subscribe(xds, c, { [CDS]: [], [EDS]: ['orders'] });
+    xds.cache.setSnapshot('g', [...base(), cluster('search'), endpoints('search', 8082)]);
+    c.ack(await c.next(CDS));
+    const eds = await c.next(EDS);
+    assert.deepEqual(resourceNames(eds), ['orders', 'search']);
+    c.ack(eds, ['orders']); // this proxy did not watch "search"
+    assert.deepEqual(await c.unreadAfter(200), []);
+    const changed = base().map((r) => (r.typeUrl === EDS && r.name === 'orders' ? endpoints('orders', 9090) : r));
+    xds.cache.setSnapshot('g', [...changed, cluster('search'), endpoints('search', 9999)]);
+    const next = await c.next(EDS);
+    assert.deepEqual(resourceNames(next), ['orders']);
+    assert.equal(endpointPort(next, 'orders'), 9090);
   });
 
   test('types the proxy has not requested are never sent', async (t) => {

@@ -274,7 +274,8 @@ export class SotwStream {
         ? this.clustersToSend(typeSnapshot)
         : { resources: named ?? typeSnapshot.resources.list, version: typeSnapshot.version };
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
-    const rewarms = typeUrl === TypeUrl.Cluster && (state.lastNonce === undefined || changesAny(this.sentClusters, resources));
+    const previousClusters = this.sentClusters;
+    const rewarms = typeUrl === TypeUrl.Cluster && (state.lastNonce === undefined || changesAny(previousClusters, resources));
     const response = encodeDiscoveryResponse({
       versionInfo: version,
       resources: resources.map((r) => r.anyBytes),
@@ -290,11 +291,12 @@ export class SotwStream {
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
     this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, resources);
     this.log.debug({ typeUrl, version, nonce, resources: resources.length }, 'response sent');
-    // Envoy re-warms a cluster whose config changed and waits for a fresh ClusterLoadAssignment
-    // (envoy#13009); the first CDS answer on a stream may change any. An added cluster needs no
-    // push: Envoy asks for its name, and that request is answered.
-    if (rewarms && this.types.has(TypeUrl.ClusterLoadAssignment)) {
-      this.pending.set(TypeUrl.ClusterLoadAssignment, true);
+    const eds = typeUrl === TypeUrl.Cluster ? this.types.get(TypeUrl.ClusterLoadAssignment) : undefined;
+    if (eds) {
+      // Envoy re-warms a cluster whose config changed and waits for a fresh ClusterLoadAssignment
+      // (envoy#13009); the first CDS answer on a stream may change any.
+      if (rewarms) this.pending.set(TypeUrl.ClusterLoadAssignment, true);
+      else if (anticipateEndpointNames(previousClusters, resources, snapshot, eds)) this.pending.set(TypeUrl.ClusterLoadAssignment, this.pending.get(TypeUrl.ClusterLoadAssignment) === true);
     }
     if (!this.sink.write(response)) this.blocked = true;
   }
@@ -309,6 +311,29 @@ export class SotwStream {
     }
     return found;
   }
+}
+
+/**
+ * An added EDS cluster makes Envoy ask for its endpoints by name, a round trip before it can use
+ * the cluster. Its watch exists as soon as Envoy applied the CDS response, so endpoints sent right
+ * after it are taken (Istio pushes EDS with CDS the same way). Adds the names of added clusters that
+ * have a ClusterLoadAssignment to the stream's EDS names; Envoy's next EDS request or ACK states
+ * the real names again and replaces them. Both lists in name order; true if any name was added.
+ */
+function anticipateEndpointNames(sent: readonly CachedResource[], next: readonly CachedResource[], snapshot: Snapshot, eds: TypeState): boolean {
+  const endpoints = snapshot.types.get(TypeUrl.ClusterLoadAssignment)?.resources;
+  if (!endpoints) return false;
+  let added = false;
+  let i = 0;
+  for (const cluster of next) {
+    while (i < sent.length && sent[i]!.name < cluster.name) i++;
+    if (i < sent.length && sent[i]!.name === cluster.name) continue;
+    if (eds.names.has(cluster.name) || !endpoints.has(cluster.name)) continue;
+    eds.names.add(cluster.name);
+    eds.sortedNames = undefined;
+    added = true;
+  }
+  return added;
 }
 
 /** Whether a resource in both lists (each in name order) has a different version in `next`. */

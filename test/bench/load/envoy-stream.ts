@@ -92,7 +92,10 @@ export class EnvoyStream {
       this.lastSotw.set(res.typeUrl, { version: res.version, nonce: res.nonce });
     }
     for (const name of res.removed) held.delete(name);
-    for (const r of res.resources) held.add(r.name);
+    // Like Envoy, a named type's resource reaches the client only if something asked for it (an
+    // EDS watch exists once the cluster arrived); anything else in a response is dropped.
+    const watched = this.subscribed.get(res.typeUrl);
+    for (const r of res.resources) if (!watched || watched.has(r.name)) held.add(r.name);
     if (res.typeUrl === CDS) this.follow(EDS, [...held], res);
     else if (res.typeUrl === LDS) this.follow(RDS, res.resources.flatMap((r) => routeConfigNames(r.value)), res);
     this.ack(res);
