@@ -45,6 +45,26 @@ export class ComposedResources implements ReadonlyMap<string, CachedResource> {
     return this.get(name) !== undefined;
   }
 
+  /**
+   * What a client holding every resource of `before` needs to match this: resources new or of
+   * another version (name order), and names only `before` has (sorted). A part that is the same
+   * object in both holds the same resources and is skipped, so after a lane write only the bundles
+   * it replaced are looked at.
+   */
+  changesFrom(before: ComposedResources): { updated: CachedResource[]; removed: string[] } {
+    const updated: CachedResource[] = [];
+    const removed: string[] = [];
+    const compare = (now: ReadonlyMap<string, CachedResource> | undefined, was: ReadonlyMap<string, CachedResource> | undefined) => {
+      if (now === was) return;
+      if (now) for (const r of now.values()) if (before.get(r.name)?.version !== r.version) updated.push(r);
+      if (was) for (const name of was.keys()) if (!this.has(name)) removed.push(name);
+    };
+    compare(this.own, before.own);
+    for (const [namespace, part] of this.byNamespace) compare(part, before.byNamespace.get(namespace));
+    for (const [namespace, part] of before.byNamespace) if (!this.byNamespace.has(namespace)) compare(undefined, part);
+    return { updated: updated.sort(byName), removed: removed.sort() };
+  }
+
   /** Every resource in name order; one array, computed once. */
   get list(): readonly CachedResource[] {
     if (this.merged === undefined) {

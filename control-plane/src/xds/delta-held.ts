@@ -58,6 +58,11 @@ export class HeldResources {
     for (const [name, r] of this.overlay) if (r) yield name;
   }
 
+  /** The snapshot the client holds exactly, for every name in it; undefined when there are exceptions. */
+  plainBase(): TypeSnapshot | undefined {
+    return this.overlay.size === 0 ? this.base : undefined;
+  }
+
   private inSyncWith(base: TypeSnapshot): boolean {
     if (this.overlay.size > 0) return false;
     for (const name of base.resources.keys()) if (!this.inScope(name)) return false;

@@ -93,6 +93,9 @@ export class DeltaTypeState {
    * holds (or that it re-subscribed), and names it holds (or asked for) that do not exist.
    */
   diff(snapshot: TypeSnapshot): DeltaDiff {
+    // A wildcard client holding exactly an earlier snapshot, nothing forced or named besides.
+    const base = this.wildcard && this.subscribed.size === 0 && this.forced.size === 0 ? this.held.plainBase() : undefined;
+    if (base) return snapshot.resources.changesFrom(base.resources);
     const updated: CachedResource[] = [];
     const removed: string[] = [];
     const consider = (name: string) => {
