@@ -10,6 +10,7 @@ import { waitFor } from '../../deploy/local/processes.js';
 import { connectedByProtocol, writeDeltaEnvoyWrapper } from '../support/delta-envoy.js';
 import { counters, dynamicVersions } from '../support/envoy-admin.js';
 import { get, waitForPath } from '../support/mesh-client.js';
+import { assertOneEndpointResponsePerNewCluster, responseCounts, waitForSynced } from '../support/proxy-responses.js';
 
 const ALL_STABLE = 'frontend/stable orders/stable payments/stable';
 const FEATURE_X = 'frontend/stable orders/feature-x payments/stable';
@@ -49,10 +50,12 @@ describe('lanes through real Envoy sidecars on delta xDS', () => {
 
   test('a lane created through the API takes effect; its deletion undoes it without a failed request', async (t) => {
     const hotfix = await mesh.addInstance('payments', 'hotfix');
+    const before = await responseCounts(mesh);
     const put = await mesh.api('PUT', '/v1/lanes/hotfix', { services: { payments: [`127.0.0.1:${hotfix.appPort}`] } });
     assert.equal(put.status, 201, JSON.stringify(put.body));
     const ms = await waitForPath(mesh.ingressUrl, { 'x-lane': 'hotfix' }, 'frontend/stable orders/stable payments/hotfix', 5000);
     t.diagnostic(`delta: lane create -> routed through 3 sidecars in ${ms.toFixed(0)} ms`);
+    assertOneEndpointResponsePerNewCluster(before, await waitForSynced(mesh));
 
     const statuses: number[] = [];
     let deleting = true;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalMesh } from '../../deploy/local/mesh.js';
 import { get, waitForPath } from '../support/mesh-client.js';
+import { assertOneEndpointResponsePerNewCluster, responseCounts, waitForSynced } from '../support/proxy-responses.js';
 
 const ALL_STABLE = 'frontend/stable orders/stable payments/stable';
 const FEATURE_X = 'frontend/stable orders/feature-x payments/stable';
@@ -19,24 +20,6 @@ describe('lanes through real Envoy sidecars', () => {
     await mesh.startDemo();
     await waitForPath(mesh.ingressUrl, { 'x-lane': 'feature-x' }, FEATURE_X, 10000);
   });
-
-  type Counts = Map<string, { CDS: number; EDS: number }>;
-  type ProxyList = Array<{ id: string; types: Record<string, { responsesSent: number; status: string }> }>;
-  const proxies = async () => (await mesh.api('GET', '/v1/proxies')).body as { items: ProxyList };
-  const countsOf = (list: ProxyList): Counts =>
-    new Map(list.map((p) => [p.id, { CDS: p.types['CDS']?.responsesSent ?? 0, EDS: p.types['EDS']?.responsesSent ?? 0 }]));
-  const responseCounts = async () => countsOf((await proxies()).items);
-  /** Response counts once every proxy has ACKed what it was sent. */
-  async function waitForSynced(): Promise<Counts> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const list = (await proxies()).items;
-      const pending = list.filter((p) => Object.values(p.types).some((s) => s.status === 'STALE' || s.status === 'NACKED'));
-      if (pending.length === 0) return countsOf(list);
-      if (Date.now() > deadline) assert.fail(`not synced: ${JSON.stringify(pending)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   after(async () => {
     await mesh.stop();
@@ -70,7 +53,7 @@ describe('lanes through real Envoy sidecars', () => {
     // An instance for the new lane: a second payments process, served as lane "hotfix".
     const hotfix = await mesh.addInstance('payments', 'hotfix');
     lane.services.payments = [`127.0.0.1:${hotfix.appPort}`];
-    const before = await responseCounts();
+    const before = await responseCounts(mesh);
     const put = await mesh.api('PUT', '/v1/lanes/hotfix', lane);
     assert.equal(put.status, 201, JSON.stringify(put.body));
     const ms = await waitForPath(mesh.ingressUrl, { 'x-lane': 'hotfix' }, 'frontend/stable orders/stable payments/hotfix', 5000);
@@ -78,10 +61,7 @@ describe('lanes through real Envoy sidecars', () => {
     // The new cluster's endpoints go out right after it, before Envoy asks: one EDS response per
     // proxy that got the cluster, ACKed (an endpoint response Envoy had dropped would leave the
     // cluster warming, and the request above would not have reached the lane).
-    const after = await waitForSynced();
-    const gotCluster = [...after.keys()].filter((id) => after.get(id)!.CDS > (before.get(id)?.CDS ?? 0));
-    assert.ok(gotCluster.length > 0, 'some proxy got the lane cluster');
-    for (const id of gotCluster) assert.equal(after.get(id)!.EDS - (before.get(id)?.EDS ?? 0), 1, `EDS responses to ${id}`);
+    assertOneEndpointResponsePerNewCluster(before, await waitForSynced(mesh));
 
     // Make before break: while the lane goes away, every request is served (by hotfix, then stable).
     const statuses: number[] = [];

@@ -59,14 +59,33 @@ test('a change is pushed as the changed resources only, in CDS, EDS, LDS, RDS or
   const cds = await c.next();
   assert.deepEqual([cds.typeUrl, deltaSummary(cds)], [CDS, ['orders~feature-y']]);
   c.ack(cds);
-  const rds = await c.next();
-  assert.deepEqual([rds.typeUrl, deltaSummary(rds)], [RDS, ['outbound']], 'endpoints and the listener did not change');
-  c.ack(rds);
-  c.request({ typeUrl: EDS, subscribe: ['orders~feature-y'] }); // Envoy asks for the new cluster's endpoints
+  // The new cluster's endpoints follow at once, before Envoy asks; the listener did not change.
   const eds = await c.next();
   assert.deepEqual([eds.typeUrl, deltaSummary(eds)], [EDS, ['orders~feature-y']]);
+  const rds = await c.next();
+  assert.deepEqual([rds.typeUrl, deltaSummary(rds)], [RDS, ['outbound']]);
+  // Envoy's subscription for them was sent before it read that response: it needs no second answer.
+  c.request({ typeUrl: EDS, subscribe: ['orders~feature-y'] });
   c.ack(eds);
+  c.ack(rds);
   assert.deepEqual(await c.unreadAfter(80), []);
+});
+
+test('endpoints sent ahead that the client does not subscribe to are dropped once it answers', async (t) => {
+  const { xds, connect } = await subscribed(t);
+  const c = await connect('p1');
+  xds.cache.setSnapshot('g', [...laneX(), cluster('orders~feature-y'), endpoints('orders~feature-y', 3)]);
+  c.ack(await c.next(CDS));
+  const eds = await c.next(EDS);
+  assert.deepEqual(deltaSummary(eds), ['orders~feature-y']);
+  c.ack(eds); // no subscription: this client does not watch them
+  assert.deepEqual(await c.unreadAfter(80), []);
+  // A later change to them is not sent; a subscription afterwards is answered.
+  xds.cache.setSnapshot('g', [...laneX(), cluster('orders~feature-y'), endpoints('orders~feature-y', 4)]);
+  assert.deepEqual(await c.unreadAfter(150), []);
+  c.request({ typeUrl: EDS, subscribe: ['orders~feature-y'] });
+  const answer = await c.next(EDS);
+  assert.deepEqual(deltaSummary(answer), ['orders~feature-y']);
 });
 
 test('when every type changes, pushes go CDS, EDS, LDS, RDS', async (t) => {

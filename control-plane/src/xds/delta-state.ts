@@ -31,7 +31,14 @@ function byName(a: { name: string }, b: { name: string }): number {
 export class DeltaTypeState {
   wildcard = false;
   readonly subscribed = new Set<string>();
-  readonly held = new HeldResources((name) => this.wildcard || this.subscribed.has(name));
+  /**
+   * Names sent ahead of the client's subscription (endpoints of clusters it was just sent), until
+   * it subscribes to them or answers the response that carried them.
+   */
+  readonly anticipated = new Set<string>();
+  /** Nonce of the latest response since names were anticipated: the client subscribes before it answers that. */
+  private anticipatedIn?: string;
+  readonly held = new HeldResources((name) => this.wildcard || this.subscribed.has(name) || this.anticipated.has(name));
   /** Names to send (or report removed) on the next push even if the client holds them: re-subscribes. */
   readonly forced = new Set<string>();
   /** Answer the next push even when the diff is empty (first request of the type). */
@@ -63,8 +70,10 @@ export class DeltaTypeState {
         continue;
       }
       const name = intern(requested);
+      const holds = this.held.has(name);
       // A re-subscribe is always answered; on the first request, what the client holds is not resent.
-      if (!initial || !this.held.has(name)) this.forced.add(name);
+      // A name sent ahead crossed this subscription on the wire: the response carrying it answers it.
+      if (this.anticipated.delete(name) ? !holds : !initial || !holds) this.forced.add(name);
       this.subscribed.add(name);
     }
     for (const name of req.resourceNamesUnsubscribe) {
@@ -84,6 +93,24 @@ export class DeltaTypeState {
     if (!this.wildcard) this.held.pruneOutOfScope();
   }
 
+  /**
+   * Sends `names` with the next push although the client has not subscribed yet: it is about to
+   * (Envoy creates the EDS watch of a cluster while it applies the CDS response, and takes
+   * endpoints that arrive after it). Names the client does not subscribe to by the time it answers
+   * that push are dropped again.
+   */
+  anticipate(names: readonly string[]): void {
+    for (const name of names) if (!this.wildcard && !this.subscribed.has(name)) this.anticipated.add(name);
+  }
+
+  /** After an answer to a response: names still anticipated once their response was answered are not wanted. */
+  settleAnticipated(): void {
+    if (this.anticipatedIn === undefined || this.inFlight.has(this.anticipatedIn)) return;
+    this.anticipatedIn = undefined;
+    this.anticipated.clear();
+    this.held.pruneOutOfScope();
+  }
+
   get wantsPush(): boolean {
     return this.mustAnswer || this.forced.size > 0;
   }
@@ -94,7 +121,7 @@ export class DeltaTypeState {
    */
   diff(snapshot: TypeSnapshot): DeltaDiff {
     // A wildcard client holding exactly an earlier snapshot, nothing forced or named besides.
-    const base = this.wildcard && this.subscribed.size === 0 && this.forced.size === 0 ? this.held.plainBase() : undefined;
+    const base = this.wildcard && this.subscribed.size === 0 && this.forced.size === 0 && this.anticipated.size === 0 ? this.held.plainBase() : undefined;
     if (base) return snapshot.resources.changesFrom(base.resources);
     const updated: CachedResource[] = [];
     const removed: string[] = [];
@@ -112,6 +139,7 @@ export class DeltaTypeState {
       for (const name of this.held.names()) if (!snapshot.resources.has(name) && !this.subscribed.has(name)) consider(name);
     } else {
       for (const name of this.subscribed) consider(name);
+      for (const name of this.anticipated) if (!this.subscribed.has(name)) consider(name);
     }
     return { updated: updated.sort(byName), removed: removed.sort() };
   }
@@ -125,6 +153,7 @@ export class DeltaTypeState {
     this.held.syncTo(snapshot, keptResources);
     this.forced.clear();
     this.mustAnswer = false;
+    if (this.anticipated.size > 0) this.anticipatedIn = nonce;
     const sent = { version, resources: this.held.list() };
     this.inFlight.set(nonce, sent);
     if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);

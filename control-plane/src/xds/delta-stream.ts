@@ -83,8 +83,8 @@ export class DeltaStream {
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
       state.applyInitial(req, this.internFor(req.typeUrl));
     } else {
-      if (req.responseNonce) this.onAnswer(req, state);
       state.applySubscriptions(req, false, this.internFor(req.typeUrl));
+      if (req.responseNonce) this.onAnswer(req, state);
     }
     if (state.wantsPush) {
       this.requested = true;
@@ -155,6 +155,7 @@ export class DeltaStream {
       registry.recordAck(streamId, req.typeUrl, sent.version, req.responseNonce);
       this.log.debug({ typeUrl: req.typeUrl, version: sent.version }, 'ACK');
     }
+    if (sent) state.settleAnticipated();
     if (sent && req.responseNonce === this.releaseOnRdsNonce) this.releaseRemovedClusters();
   }
 
@@ -251,18 +252,25 @@ export class DeltaStream {
     if (typeUrl === TypeUrl.RouteConfiguration && this.holdingRemovedClusters) this.releaseOnRdsNonce = nonce;
     this.ctx.registry.recordSent(this.ctx.streamId, typeUrl, version, nonce, sent.resources);
     this.log.debug({ typeUrl, version, nonce, updated: diff.updated.length, removed: diff.removed.length }, 'delta response sent');
-    if (typeUrl === TypeUrl.Cluster) this.afterClusterPush(diff);
+    if (typeUrl === TypeUrl.Cluster) this.afterClusterPush(diff, snapshot);
     if (!this.sink.write(response)) this.blocked = true;
   }
 
   /**
    * Envoy re-warms the clusters it just got and waits for a fresh ClusterLoadAssignment
-   * (envoy#13009); a removed cluster takes its endpoints with it, so they need no removal.
+   * (envoy#13009); a removed cluster takes its endpoints with it, so they need no removal. An
+   * added cluster's endpoints go out now rather than a round trip later, when Envoy asks.
    */
-  private afterClusterPush(diff: DeltaDiff): void {
+  private afterClusterPush(diff: DeltaDiff, snapshot: Snapshot): void {
     const eds = this.types.get(TypeUrl.ClusterLoadAssignment);
     if (!eds) return;
-    for (const r of diff.updated) if (eds.wildcard || eds.subscribed.has(r.name)) eds.forced.add(r.name);
+    const endpoints = snapshot.types.get(TypeUrl.ClusterLoadAssignment)?.resources;
+    const added: string[] = [];
+    for (const r of diff.updated) {
+      if (eds.wildcard || eds.subscribed.has(r.name)) eds.forced.add(r.name);
+      else if (endpoints?.has(r.name)) added.push(r.name);
+    }
+    eds.anticipate(added);
     for (const name of diff.removed) eds.held.drop(name);
     this.pending.add(TypeUrl.ClusterLoadAssignment);
   }
