@@ -83,6 +83,8 @@ export class DeltaStream {
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
       state.applyInitial(req, this.internFor(req.typeUrl));
     } else {
+      // Subscriptions first: an answer drops anticipated names the client has not subscribed to,
+      // and a request may subscribe to them and answer in one.
       state.applySubscriptions(req, false, this.internFor(req.typeUrl));
       if (req.responseNonce) this.onAnswer(req, state);
     }
