@@ -12,15 +12,16 @@ const bundle = (namespace: string, names: string[], typeUrl: string = TypeUrl.Cl
 });
 
 // Computed by hand (python hashlib): a resource's version is sha256 of Cluster { name }; a bundle's
-// is sha256 of "name\nversion\n" per resource in name order; a type holding bundles hashes its own
-// resources' lines, then "namespace~*\nbundleVersion\n" per bundle in namespace order (16 hex digits).
+// is sha256 of "name\nlength\n" per resource, then each resource's bytes, all in name order; a type
+// holding bundles hashes its own resources' "name\nversion\n" lines, then "namespace~*\nbundleVersion\n"
+// per bundle in namespace order (16 hex digits).
 const V = {
   extra: '510cf5a0a083b3df',
   ordersLaneA: '0cf5f5a6fe2f2543',
   ordersStable: '4862fa3aa4a5b921',
   paymentsStable: 'b3150a5e1101fb8f',
-  cds: '323fe9e063845507',
-  cdsWithLaneB: '8527ea471c220b46',
+  cds: '22f024a85397c69b',
+  cdsWithLaneB: 'ab060980851aa3cb',
 };
 
 const orders = bundle('orders', ['orders~stable', 'orders~lane-a']);

@@ -45,6 +45,21 @@ describe('SnapshotCache', () => {
     assert.equal(a.getSnapshot('g')!.types.get(TypeUrl.ClusterLoadAssignment)!.resources.get('orders')!.version, V.endpointsOrders8080);
   });
 
+  test('a resource over 127 bytes (two-byte lengths in the Any) is versioned by its own bytes, in a bundle too', () => {
+    const name = 'x'.repeat(200);
+    // sha256 of Cluster { name } (203 bytes), by hand (python hashlib).
+    const expected = '6368c64b6c9087d1';
+    const cache = new SnapshotCache();
+    cache.setSnapshot('own', [cluster(name)]);
+    assert.equal(cache.getSnapshot('own')!.types.get(TypeUrl.Cluster)!.resources.get(name)!.version, expected);
+    const bundled = `b~${name}`;
+    cache.setSnapshot('bundled', [], [{ typeUrl: TypeUrl.Cluster, namespace: 'b', resources: [cluster(bundled)] }]);
+    const clusters = cache.getSnapshot('bundled')!.types.get(TypeUrl.Cluster)!;
+    assert.equal(clusters.resources.get(bundled)!.version, 'e282c9fd81e03f06');
+    // The bundle: sha256 of "name\n205\n" and the 205 bytes; the type: of "b~*\n" + that + "\n".
+    assert.equal(clusters.version, '34ed61f2df7181de');
+  });
+
   test('cached bytes are a serialized Any wrapping the resource', () => {
     const cache = new SnapshotCache();
     cache.setSnapshot('g', base());
