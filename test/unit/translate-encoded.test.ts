@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deepFreeze } from '../../control-plane/src/model/deep-freeze.js';
 import type { MeshState } from '../../control-plane/src/model/types.js';
+import { recordChange, type Touched } from '../../control-plane/src/model/state-changes.js';
+import { sameJson } from '../../control-plane/src/model/same-json.js';
 import { EncodedTranslator } from '../../control-plane/src/translate/encoded.js';
 import type { ProxyTarget } from '../../control-plane/src/translate/index.js';
 import { benchLane, benchState, serviceName } from '../bench/topology.js';
@@ -13,6 +15,23 @@ import { bytes, chainedState, EDITS, INGRESS, sidecar, targetsOf } from './fixtu
 
 const encoded = (translator: EncodedTranslator, state: MeshState, target: ProxyTarget) =>
   translator.encodeProxy(state, target).map((r) => `${r.typeUrl} ${r.name} ${Buffer.from(r.value).toString('base64')}`);
+
+/** `after` with every lane, service and the settings equal to `before`'s replaced by `before`'s object, frozen. */
+function keepUnchanged(before: MeshState, after: MeshState): MeshState {
+  const keep = <T>(record: Record<string, T>, old: Record<string, T>) =>
+    Object.fromEntries(Object.entries(record).map(([name, value]) => [name, Object.hasOwn(old, name) && sameJson(old[name], value) ? old[name]! : value]));
+  return deepFreeze({
+    settings: sameJson(before.settings, after.settings) ? before.settings : after.settings,
+    services: keep(after.services, before.services),
+    lanes: keep(after.lanes, before.lanes),
+  });
+}
+
+function changedNames(before: MeshState, after: MeshState): Touched {
+  const changed = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+    [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((name) => a[name] !== b[name]);
+  return { settings: before.settings !== after.settings, services: changed(before.services, after.services), lanes: changed(before.lanes, after.lanes) };
+}
 
 describe('EncodedTranslator', () => {
   test('every golden case and proxy: the same bytes as the translator, cold and warm', () => {
@@ -39,6 +58,40 @@ describe('EncodedTranslator', () => {
       state = i % 2 === 0 ? deepFreeze(next) : next;
       for (const target of targets) assert.deepEqual(encoded(translator, state, target), bytes(state, target), `after "${what}": ${target.service ?? target.kind}`);
     });
+  });
+
+  test('edits made copy-on-write, as the store makes them (untouched objects kept): every proxy equals a fresh translation', () => {
+    for (const linked of [false, true]) {
+      const translator = new EncodedTranslator();
+      let state = deepFreeze(chainedState());
+      const targets = [...targetsOf(state).values()];
+      for (const target of targets) translator.encodeProxy(state, target);
+      for (const [what, edit] of EDITS) {
+        const next = structuredClone(state);
+        edit(next);
+        const shared = keepUnchanged(state, next);
+        // Linked, the lane index is carried forward (its unchanged entries the same arrays); unlinked, rebuilt.
+        if (linked) recordChange(state, shared, changedNames(state, shared));
+        state = shared;
+        for (const target of targets) assert.deepEqual(encoded(translator, state, target), bytes(state, target), `after "${what}" (${linked ? 'linked' : 'unlinked'}): ${target.service ?? target.kind}`);
+      }
+    }
+  });
+
+  test('a lane over 2 services has only those 2 services worked out again, whatever proxies see them', () => {
+    const translator = new EncodedTranslator();
+    const params = { services: 50, lanes: 40 };
+    const state = deepFreeze(benchState(params));
+    const sidecars = Object.keys(state.services).map(sidecar);
+    for (const target of sidecars) translator.encodeProxy(state, target);
+    assert.equal(translator.servicePartsBuilt, 50);
+    const lane = benchLane(params.lanes, params);
+    const next = deepFreeze({ ...state, lanes: { ...state.lanes, [lane.name]: lane } });
+    for (const target of sidecars) translator.encodeProxy(next, target);
+    assert.equal(translator.servicePartsBuilt, 52);
+    const unchanged = deepFreeze({ ...next, lanes: { ...next.lanes } });
+    for (const target of sidecars) translator.encodeProxy(unchanged, target);
+    assert.equal(translator.servicePartsBuilt, 52, 'a new model object holding the same lanes');
   });
 
   test('an unfrozen model edited in place is noticed, not served from memory', () => {

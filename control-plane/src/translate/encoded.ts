@@ -23,6 +23,7 @@ import { byCodeUnits, clusterName, ROUTE_CONFIG_NAME } from './names.js';
 import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig } from './route.js';
 import { visibleServices } from './scope.js';
+import { ServiceMemo } from './service-memo.js';
 import { laneRoutes, VirtualHostEncoder, type LaneRoute } from './virtual-host-bytes.js';
 
 const TYPE_URL = {
@@ -141,10 +142,14 @@ export class EncodedTranslator {
   private readonly listeners = new Generations<ListenerEntry>();
   private readonly instanceBytes = new InstanceEncoder();
   private readonly virtualHostBytes = new VirtualHostEncoder();
+  /** Each service's parts in an earlier frozen model, for a later one made of the same objects. */
+  private readonly servicesAcrossModels = new ServiceMemo<ServiceParts>();
   /** The last frozen model and each service's parts in it. */
   private current: { state: MeshState; services: Map<string, ServiceParts> } | undefined;
   /** How many messages were built and encoded (a hit builds nothing); for tests and benchmarks. */
   encodes = 0;
+  /** How many times a service's parts were worked out (each looks at all its instances); for tests. */
+  servicePartsBuilt = 0;
 
   /** Every resource one proxy needs, serialized: encodeResources(translateProxy(state, proxy)), from memory where it can. */
   encodeProxy(state: MeshState, proxy: ProxyTarget): EncodedResource[] {
@@ -176,11 +181,16 @@ export class EncodedTranslator {
       this.current = { state, services: new Map() };
     }
     let parts = this.current.services.get(service);
-    if (!parts) this.current.services.set(service, (parts = this.buildServiceParts(state, service, index)));
+    if (!parts) {
+      parts = this.servicesAcrossModels.get(state, index, service);
+      if (!parts) this.servicesAcrossModels.set(state, index, service, (parts = this.buildServiceParts(state, service, index)));
+      this.current.services.set(service, parts);
+    }
     return parts;
   }
 
   private buildServiceParts(state: MeshState, service: string, index: LaneIndex): ServiceParts {
+    this.servicePartsBuilt++;
     const entries = instancesOf(state, [service], index).map((instance) => this.instance(instance));
     let entry = this.services.get(service);
     if (!entry || !sameEntries(entry.instances, entries)) {

@@ -54,9 +54,13 @@ export class ComposedResources implements ReadonlyMap<string, CachedResource> {
   changesFrom(before: ComposedResources): { updated: CachedResource[]; removed: string[] } {
     const updated: CachedResource[] = [];
     const removed: string[] = [];
+    // The same object has the same version: compared so, a version is read (and hashed) only when it may differ.
     const compare = (now: ReadonlyMap<string, CachedResource> | undefined, was: ReadonlyMap<string, CachedResource> | undefined) => {
       if (now === was) return;
-      if (now) for (const r of now.values()) if (before.get(r.name)?.version !== r.version) updated.push(r);
+      for (const r of now?.values() ?? []) {
+        const held = before.get(r.name);
+        if (held !== r && held?.version !== r.version) updated.push(r);
+      }
       if (was) for (const name of was.keys()) if (!this.has(name)) removed.push(name);
     };
     compare(this.own, before.own);

@@ -19,8 +19,14 @@ export class HeldResources {
   /** Exceptions to `base` for names in scope: what is held instead, or null for nothing. */
   private overlay = new Map<string, CachedResource | null>();
 
-  /** `inScope`: the names the client wants (subscribed, or every name while wildcard). */
-  constructor(private readonly inScope: (name: string) => boolean) {}
+  /**
+   * `inScope`: the names the client wants (subscribed, or every name while wildcard);
+   * `allInScope`: whether it wants every name (wildcard), so no name needs asking.
+   */
+  constructor(
+    private readonly inScope: (name: string) => boolean,
+    private readonly allInScope: () => boolean = () => false,
+  ) {}
 
   get(name: string): CachedResource | undefined {
     const exception = this.overlay.get(name);
@@ -65,6 +71,7 @@ export class HeldResources {
 
   private inSyncWith(base: TypeSnapshot): boolean {
     if (this.overlay.size > 0) return false;
+    if (this.allInScope()) return true;
     for (const name of base.resources.keys()) if (!this.inScope(name)) return false;
     return true;
   }

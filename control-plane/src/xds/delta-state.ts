@@ -38,7 +38,10 @@ export class DeltaTypeState {
   readonly anticipated = new Set<string>();
   /** Nonce of the latest response since names were anticipated: the client subscribes before it answers that. */
   private anticipatedIn?: string;
-  readonly held = new HeldResources((name) => this.wildcard || this.subscribed.has(name) || this.anticipated.has(name));
+  readonly held = new HeldResources(
+    (name) => this.wildcard || this.subscribed.has(name) || this.anticipated.has(name),
+    () => this.wildcard,
+  );
   /** Names to send (or report removed) on the next push even if the client holds them: re-subscribes. */
   readonly forced = new Set<string>();
   /** Answer the next push even when the diff is empty (first request of the type). */
@@ -128,7 +131,8 @@ export class DeltaTypeState {
     const consider = (name: string) => {
       const current = snapshot.resources.get(name);
       if (current) {
-        if (this.held.get(name)?.version !== current.version || this.forced.has(name)) updated.push(current);
+        const held = this.held.get(name);
+        if ((held !== current && held?.version !== current.version) || this.forced.has(name)) updated.push(current);
       } else if (this.held.has(name) || this.forced.has(name)) {
         removed.push(name);
       }
