@@ -51,20 +51,22 @@ describe('ComposedResources', () => {
     assert.deepEqual(composed.changesFrom(composed), { updated: [], removed: [] });
   });
 
-  test('changes from an earlier composition match a name-by-name comparison over random compositions sharing parts', () => {
+  test('changes from an earlier composition, and the name order, match a name-by-name reference over random compositions sharing parts', () => {
     let seed = 7;
     const random = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return (seed >>> 8) % n;
     };
-    const namespaces = ['a', 'b', 'c', 'd'];
+    // "a-b~" sorts before "a~" though "a" sorts before "a-b": parts follow one another by prefix, not namespace.
+    const namespaces = ['a', 'a-b', 'ab', 'b'];
+    const inNameOrder = (map: Map<string, CachedResource>) => new Map([...map].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
     const part = (namespace: string) => {
       const byName = new Map<string, CachedResource>();
       for (let i = random(4); i > 0; i--) {
         const name = `${namespace}~${random(5)}`;
         byName.set(name, { name, version: `v${random(2)}`, anyBytes: new Uint8Array() });
       }
-      return { namespace, byName };
+      return { namespace, byName: inNameOrder(byName) };
     };
     const pool = namespaces.flatMap((ns) => [part(ns), part(ns)]);
     const compose = () => {
@@ -74,7 +76,7 @@ describe('ComposedResources', () => {
         const name = random(2) === 0 ? `own-${random(4)}` : `${namespaces[random(4)]}~own-${random(3)}`;
         own.set(name, { name, version: `v${random(2)}`, anyBytes: new Uint8Array() });
       }
-      return new ComposedResources(own, shared);
+      return new ComposedResources(inNameOrder(own), shared);
     };
     let nonEmpty = 0;
     for (let round = 0; round < 2000; round++) {
@@ -86,6 +88,8 @@ describe('ComposedResources', () => {
         updated: [...now].filter(([name, version]) => was.get(name) !== version).map(([name, version]) => `${name} ${version}`).sort(),
         removed: [...was.keys()].filter((name) => !now.has(name)).sort(),
       };
+      const names = [...now.keys()].sort();
+      assert.deepEqual([...after.keys()], names, `round ${round}: name order`);
       const got = after.changesFrom(before);
       assert.deepEqual({ updated: got.updated.map((r) => `${r.name} ${r.version}`), removed: got.removed }, expected, `round ${round}`);
       if (expected.updated.length + expected.removed.length > 0) nonEmpty++;

@@ -13,6 +13,23 @@ export interface NamespacedPart {
   readonly byName: ReadonlyMap<string, CachedResource>;
 }
 
+function inNameOrder(list: readonly CachedResource[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]!.name >= list[i]!.name) return false;
+  return true;
+}
+
+/** Two lists each in name order, as one. */
+function mergeByName(a: CachedResource[], b: CachedResource[]): CachedResource[] {
+  if (a.length === 0) return b;
+  const out: CachedResource[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(byName(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
 export class ComposedResources implements ReadonlyMap<string, CachedResource> {
   readonly size: number;
   /** The group's own resources, then each shared part. */
@@ -69,11 +86,21 @@ export class ComposedResources implements ReadonlyMap<string, CachedResource> {
     return { updated: updated.sort(byName), removed: removed.sort() };
   }
 
-  /** Every resource in name order; one array, computed once. */
+  /**
+   * Every resource in name order; one array, computed once. No sort: every name of a shared part
+   * starts with `${namespace}~` and a namespace holds no "~", so the parts ordered by that prefix
+   * follow one another in name order; the group's own resources are merged in.
+   */
   get list(): readonly CachedResource[] {
     if (this.merged === undefined) {
-      const parts = this.parts.filter((p) => p.size > 0);
-      this.merged = Object.freeze(parts.length === 1 ? [...parts[0]!.values()] : parts.flatMap((p) => [...p.values()]).sort(byName));
+      const prefixed = [...this.byNamespace].map(([namespace, part]) => ({ prefix: `${namespace}~`, part }));
+      prefixed.sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+      const shared: CachedResource[] = [];
+      for (const { part } of prefixed) for (const r of part.values()) shared.push(r);
+      const merged = mergeByName([...this.own.values()], shared);
+      // The parts' order is their maker's promise; one pass checks it, and a sort keeps it if broken.
+      if (!inNameOrder(merged)) merged.sort(byName);
+      this.merged = Object.freeze(merged);
     }
     return this.merged;
   }

@@ -72,7 +72,8 @@ export class HeldResources {
   private inSyncWith(base: TypeSnapshot): boolean {
     if (this.overlay.size > 0) return false;
     if (this.allInScope()) return true;
-    for (const name of base.resources.keys()) if (!this.inScope(name)) return false;
+    // Part by part: the merged, name-ordered list is not needed to ask each name.
+    for (const part of base.resources.parts) for (const name of part.keys()) if (!this.inScope(name)) return false;
     return true;
   }
 
