@@ -15,6 +15,7 @@ export const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 export const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
+const ENVOY_HTTP2_WINDOW = 256 * 1024 * 1024;
 export type Protocol = 'sotw' | 'delta';
 
 export interface StreamNode {
@@ -42,6 +43,10 @@ export class EnvoyStream {
     this.client = new Client(target, credentials.createInsecure(), {
       'grpc.use_local_subchannel_pool': 1,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      // Envoy's HTTP/2 windows (initial_stream_window_size and initial_connection_window_size
+      // default to 256 MiB). With Node's 64 KiB, a push at 10,000 lanes (CDS, EDS and RDS, about
+      // 150 KB) would wait on a WINDOW_UPDATE from this busy process; an Envoy's would not.
+      'grpc-node.flow_control_window': ENVOY_HTTP2_WINDOW,
     });
     const method = protocol === 'sotw' ? 'StreamAggregatedResources' : 'DeltaAggregatedResources';
     this.call = this.client.makeBidiStreamRequest(`${SERVICE}/${method}`, (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b);
