@@ -36,10 +36,6 @@ export class ServiceMemo<P> {
     if (!definition || !Object.isFrozen(definition) || !Object.isFrozen(state.settings) || !lanes.every((lane) => Object.isFrozen(lane))) return;
     this.entries.set(service, { inputs: { settings: state.settings, service: definition, laneNames, lanes }, parts });
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
 }
 
 function sameInputs(inputs: Inputs, state: MeshState, index: LaneIndex, service: string): boolean {
