@@ -16,9 +16,9 @@ export interface ControlPlaneConfig {
   kubernetes?: boolean;
   kubeconfig?: string;
   kubernetesNamespace?: string;
-  /** Push debounce (runtime/push-debounce.ts): quiet time that ends a burst of changes. */
+  /** Push debounce (runtime/push-debounce.ts): shortest time between two publishes. */
   pushHoldOffMs?: number;
-  /** Push debounce: longest a change waits while changes keep coming. */
+  /** Push debounce: longest time between two publishes while changes keep coming. */
   pushMaxDelayMs?: number;
   /** Change pushes in flight across all ADS streams (xds/push-limiter.ts); 0: no cap. */
   maxConcurrentPushes?: number;

@@ -49,7 +49,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   let kube: Awaited<ReturnType<typeof startKubernetesMode>>;
 
   let reasons = new Set<string>();
-  // Bursts of writes cost a few rebuilds (--push-hold-off-ms / --push-max-delay-ms). A config built
+  // Bursts of writes are coalesced into spaced rebuilds (--push-hold-off-ms / --push-max-delay-ms). A config built
   // in code without them still honours the environment, as before they were flags.
   const debounce =
     config.pushHoldOffMs === undefined && config.pushMaxDelayMs === undefined

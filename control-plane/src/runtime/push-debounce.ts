@@ -1,15 +1,22 @@
-// Debounces snapshot rebuilds: the first change after a quiet spell is published at once (a lane
-// works the moment it is created), later changes wait until `holdOffMs` pass without one, but never
-// longer than `maxDelayMs`, so a burst of 100 writes costs a few rebuilds, not 100.
+// Spaces snapshot rebuilds: the first change after a quiet spell is published at once (a lane
+// works the moment it is created); changes that come while publishes are recent are coalesced
+// into one publish `holdOffMs` after the last, so a burst of 100 writes in a second costs about
+// ten rebuilds, not 100, and no change waits longer than the spacing. The spacing grows with the
+// cost of a publish (ten times its duration, at most `maxDelayMs`), so expensive rebuilds (a full
+// one at 10,000 lanes) take at most about a tenth of the CPU however fast changes come. See ADR 0008:
+// a quiet-time debounce made every change wait the maximum delay while changes kept coming.
 
 export interface PushDebounceSettings {
-  /** Quiet time that ends a burst. 0 turns debouncing off: every change publishes at once. */
+  /** Shortest time between two publishes. 0 turns spacing off: every change publishes at once. */
   holdOffMs: number;
-  /** Longest a change waits while changes keep coming. */
+  /** Longest time between two publishes while changes keep coming, however long a publish takes. */
   maxDelayMs: number;
 }
 
 export const DEFAULT_PUSH_DEBOUNCE: PushDebounceSettings = { holdOffMs: 100, maxDelayMs: 1000 };
+
+/** A publish may take at most 1/COST_SHARE of the time while changes keep coming. */
+const COST_SHARE = 10;
 
 const ENV = { holdOffMs: 'LANEWAY_PUSH_HOLD_OFF_MS', maxDelayMs: 'LANEWAY_PUSH_MAX_DELAY_MS' } as const;
 
@@ -36,18 +43,17 @@ export function pushDebounceFromEnv(env: NodeJS.ProcessEnv): PushDebounceSetting
 }
 
 export class PushDebounce {
-  private quietTimer?: NodeJS.Timeout;
-  private maxTimer?: NodeJS.Timeout;
+  /** Set while the last run is recent: it ends the spacing after that run. */
+  private spacingTimer?: NodeJS.Timeout;
   /** A change arrived since the last run. */
   private pending = false;
-  /** Within holdOffMs of the last run (or of the last change): the next change waits. */
-  private cooling = false;
   private closed = false;
   private count = 0;
 
   constructor(
     private readonly settings: PushDebounceSettings,
     private readonly run: () => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** How many times `run` was called. */
@@ -58,13 +64,8 @@ export class PushDebounce {
   /** A change happened. */
   trigger(): void {
     if (this.closed) return;
-    if (this.settings.holdOffMs === 0 || !this.cooling) {
-      this.runNow();
-      return;
-    }
-    this.pending = true;
-    this.restartQuietTimer();
-    this.maxTimer ??= setTimeout(() => this.runNow(), this.settings.maxDelayMs);
+    if (this.spacingTimer === undefined) this.runNow();
+    else this.pending = true;
   }
 
   /** Runs a pending change now (e.g. before shutdown); no-op when nothing is pending. */
@@ -74,33 +75,27 @@ export class PushDebounce {
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.quietTimer);
-    clearTimeout(this.maxTimer);
+    clearTimeout(this.spacingTimer);
+    this.spacingTimer = undefined;
   }
 
   private runNow(): void {
     this.pending = false;
-    clearTimeout(this.maxTimer);
-    this.maxTimer = undefined;
+    clearTimeout(this.spacingTimer);
+    this.spacingTimer = undefined;
     this.count++;
+    const started = this.now();
     try {
       this.run();
     } finally {
-      if (this.settings.holdOffMs > 0 && !this.closed) {
-        this.cooling = true;
-        this.restartQuietTimer();
-      }
+      const { holdOffMs, maxDelayMs } = this.settings;
+      const spacing = holdOffMs === 0 ? 0 : Math.min(maxDelayMs, Math.max(holdOffMs, COST_SHARE * (this.now() - started)));
+      if (spacing > 0 && !this.closed) this.spacingTimer = setTimeout(() => this.onSpaced(), spacing);
     }
   }
 
-  private restartQuietTimer(): void {
-    clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => this.onQuiet(), this.settings.holdOffMs);
-  }
-
-  private onQuiet(): void {
-    this.quietTimer = undefined;
+  private onSpaced(): void {
+    this.spacingTimer = undefined;
     if (this.pending) this.runNow();
-    else this.cooling = false;
   }
 }
