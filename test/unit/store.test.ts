@@ -42,6 +42,20 @@ describe('FileStore', () => {
     assert.deepEqual(readdirSync(dir), ['state.json'], 'no temporary files left behind');
   });
 
+  test('a file of more pieces than one writev takes (IOV_MAX 1024) is written whole, byte for byte', async () => {
+    const dir = freshDir();
+    const store = await FileStore.open(dir, { now: () => new Date('2030-01-01T00:00:00Z') });
+    await store.putService(orders);
+    // Each lane is four pieces of the file (its member and a comma, in lanes and in meta.lanes).
+    for (let i = 0; i < 400; i++) await store.putLane({ name: `lane-${i}`, services: { orders: [`10.1.${i >> 8}.${i & 255}:8080`] } });
+    const disk = readFileSync(join(dir, 'state.json'), 'utf8');
+    const parsed = JSON.parse(disk) as { format: number; lanes: Record<string, Lane>; meta: { revision: number } };
+    assert.equal(Object.keys(parsed.lanes).length, 400);
+    assert.deepEqual(parsed.lanes['lane-399'], { name: 'lane-399', services: { orders: ['10.1.1.143:8080'] } });
+    assert.equal(parsed.meta.revision, 401);
+    assert.equal(disk, `${JSON.stringify(parsed)}\n`, 'compact JSON, one newline, nothing cut or doubled');
+  });
+
   test('the snapshot is frozen and later writes do not change it', async () => {
     const store = await FileStore.open(freshDir());
     await store.putService(orders);

@@ -52,13 +52,19 @@ type Kind = 'services' | 'lanes';
  * must not make every sidecar's visible services look new).
  */
 function copyForWrite({ state, meta }: StoreContents, kinds: readonly Kind[]): StoreContents {
-  const copy = <T>(kind: Kind, record: Readonly<Record<string, T>>) => (kinds.includes(kind) ? { ...record } : record) as Record<string, T>;
+  const copy = <T>(kind: Kind, record: Readonly<Record<string, T>>) => (kinds.includes(kind) ? copyRecord(record) : record) as Record<string, T>;
   return {
     state: { settings: state.settings, services: copy('services', state.services), lanes: copy('lanes', state.lanes) },
     meta: { ...meta, services: copy('services', meta.services), lanes: copy('lanes', meta.lanes) },
   };
 }
 
+/** `{ ...record }`, same key order; a loop of assignments is about twice as fast at 10,000 keys. */
+function copyRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  const copy: Record<string, T> = {};
+  for (const key of Object.keys(record)) copy[key] = record[key]!;
+  return copy;
+}
 
 /**
  * Freezes a written draft: its records and the draft itself. Every object in the records is frozen
