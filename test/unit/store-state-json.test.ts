@@ -2,10 +2,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deepFreeze } from '../../control-plane/src/model/deep-freeze.js';
-import { jsonChunks, objectJson, recordJson, type MemberWriter } from '../../control-plane/src/sources/state-json.js';
+import { objectJson, recordJson, type MemberWriter } from '../../control-plane/src/sources/state-json.js';
 import { stateFileBytes, type StoreContents } from '../../control-plane/src/sources/store-file.js';
 
-const record = (r: Record<string, unknown>) => Buffer.concat(jsonChunks((out) => recordJson(r, out))).toString('utf8');
+/** The text `write` appends. */
+const written = (write: (out: Buffer[]) => void) => {
+  const out: Buffer[] = [];
+  write(out);
+  return Buffer.concat(out).toString('utf8');
+};
+const record = (r: Record<string, unknown>) => written((out) => recordJson(r, out));
 const stateFileText = (c: StoreContents) => stateFileBytes(c).toString('utf8');
 const meta = (v: string) => ({ resourceVersion: v, createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2030-01-01T00:00:00.000Z' });
 
@@ -43,7 +49,7 @@ describe('state file text', () => {
   test('objectJson: named members through their writer, others as JSON.stringify', () => {
     const object = { format: 2, lanes: { b: { n: 1 } }, meta: { revision: 3, lanes: { b: { v: '1' } } }, gone: undefined };
     const writers: Record<string, MemberWriter> = { lanes: recordJson, meta: (m: Record<string, unknown>, out: Buffer[]) => objectJson(m, { lanes: recordJson }, out) };
-    assert.equal(Buffer.concat(jsonChunks((out) => objectJson(object, writers, out))).toString('utf8'), '{"format":2,"lanes":{"b":{"n":1}},"meta":{"revision":3,"lanes":{"b":{"v":"1"}}}}');
+    assert.equal(written((out) => objectJson(object, writers, out)), '{"format":2,"lanes":{"b":{"n":1}},"meta":{"revision":3,"lanes":{"b":{"v":"1"}}}}');
   });
 
   test('a frozen object moved to another key is written under the new key', () => {

@@ -56,10 +56,3 @@ export function objectJson(object: Readonly<Record<string, unknown>>, writers: R
   }
   out.push(CLOSE);
 }
-
-/** The bytes of `write`'s output, as the pieces it wrote (a file takes them with writev, uncopied). */
-export function jsonChunks(write: (out: Buffer[]) => void): Buffer[] {
-  const out: Buffer[] = [];
-  write(out);
-  return out;
-}

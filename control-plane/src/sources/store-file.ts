@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { MeshState } from '../model/types.js';
 import { emptyMeshState } from '../model/types.js';
 import { validateMeshState } from '../model/validate.js';
-import { jsonChunks, objectJson, recordJson, type MemberWriter } from './state-json.js';
+import { objectJson, recordJson, type MemberWriter } from './state-json.js';
 
 export const STATE_FILE = 'state.json';
 export const TEMP_PREFIX = `${STATE_FILE}.tmp-`;
@@ -98,10 +98,11 @@ const NEWLINE = Buffer.from('\n');
  * write; `jq . state.json` reads it.
  */
 export function stateFileChunks({ state, meta }: StoreContents): Buffer[] {
-  return jsonChunks((out) => {
-    objectJson({ format: FORMAT, ...state, meta }, FILE_MEMBERS, out);
-    out.push(NEWLINE);
-  });
+  // Kept as pieces: the file takes them with writev, uncopied.
+  const out: Buffer[] = [];
+  objectJson({ format: FORMAT, ...state, meta }, FILE_MEMBERS, out);
+  out.push(NEWLINE);
+  return out;
 }
 
 export function stateFileBytes(contents: StoreContents): Buffer {
