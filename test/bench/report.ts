@@ -25,6 +25,8 @@ export interface ServerSummary {
   httpMs: number;
   /** Load generator's longest event-loop stall during a lane create: median, and the worst. */
   loadgenStallMs: { median: number; max: number };
+  /** Load generator's CPU time per lane create, median: what its own work adds to what it times. */
+  loadgenCpuMs: number;
   cpuSecondsPerPush: number;
   unaffectedResponsesPerPush: number;
   bytesPerAffectedStream: number;
@@ -56,6 +58,7 @@ export function summarize(server: string, runs: RunResult[]): ServerSummary {
     ...firstCreateSummary(runs),
     httpMs: median(creates.map((c) => c.httpMs)),
     loadgenStallMs: { median: median(creates.map((c) => c.loadgenStallMs)), max: Math.max(...creates.map((c) => c.loadgenStallMs)) },
+    loadgenCpuMs: median(creates.map((c) => c.loadgenCpuMs)),
     cpuSecondsPerPush: median(runs.map((r) => r.laneCreates.reduce((s, c) => s + c.cpuSeconds, 0) / Math.max(1, r.laneCreates.length))),
     unaffectedResponsesPerPush: creates.reduce((s, c) => s + c.unaffectedResponses, 0) / Math.max(1, creates.length),
     bytesPerAffectedStream: creates.reduce((s, c) => s + c.affectedBytes, 0) / Math.max(1, affected),
@@ -145,8 +148,8 @@ export function renderReport(info: BenchInfo, summaries: ServerSummary[], runs: 
   const lw = by.get('laneway') ?? by.get('laneway-delta');
   const lines = [`# xDS benchmark ${info.date}`, '', `Machine: ${info.machine}. Parameters: \`${JSON.stringify(info.params)}\`. Took ${fmt(info.durationS, 0)} s.`, ''];
   lines.push('## Lane created through the control API → every affected stream ACKed', '');
-  lines.push(table(['server', 'p50 ms', 'p99 ms', 'max ms', 'median run p99', 'samples', 'API ms', 'CPU s / push', 'responses to unaffected / push', 'bytes / affected stream', 'load generator stall ms (median / max)'],
-    summaries.map((s) => [s.server, fmt(s.convergence.p50), fmt(s.convergence.p99), fmt(s.convergence.max), fmt(s.convergence.runP99Median), String(s.convergence.samples), fmt(s.httpMs), fmt(s.cpuSecondsPerPush, 3), fmt(s.unaffectedResponsesPerPush, 1), kb(s.bytesPerAffectedStream) + ' KB', `${fmt(s.loadgenStallMs.median, 0)} / ${fmt(s.loadgenStallMs.max, 0)}`])));
+  lines.push(table(['server', 'p50 ms', 'p99 ms', 'max ms', 'median run p99', 'samples', 'API ms', 'CPU s / push', 'responses to unaffected / push', 'bytes / affected stream', 'load generator stall ms (median / max)', 'load generator CPU ms / create'],
+    summaries.map((s) => [s.server, fmt(s.convergence.p50), fmt(s.convergence.p99), fmt(s.convergence.max), fmt(s.convergence.runP99Median), String(s.convergence.samples), fmt(s.httpMs), fmt(s.cpuSecondsPerPush, 3), fmt(s.unaffectedResponsesPerPush, 1), kb(s.bytesPerAffectedStream) + ' KB', `${fmt(s.loadgenStallMs.median, 0)} / ${fmt(s.loadgenStallMs.max, 0)}`, fmt(s.loadgenCpuMs, 0)])));
   const firsts = summaries.filter((s) => s.firstCreate);
   if (firsts.length > 0) {
     lines.push('', `Before those, each run created ${fmt(runs[0]!.firstLaneCreates.length, 0)} lane(s) right after the cold connect: a server's first lane create pays first-time costs (lazy compilation, the first major GC of the heap built at start). Timed the same way, not in the numbers above:`, '');

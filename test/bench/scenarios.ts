@@ -3,7 +3,7 @@
 // through the control API until every affected stream ACKed them, the RouteConfiguration served,
 // then lane churn at rising rates and a reconnect storm (stress.ts).
 import type { JsonValue } from '@bufbuild/protobuf';
-import { LoadDriver } from './load/driver.js';
+import { LoadDriver, type LoadgenKind } from './load/driver.js';
 import type { StreamNode } from './load/envoy-stream.js';
 import type { LaneResult } from './load/loadgen.js';
 import { fetchRouteConfig } from './route-check.js';
@@ -24,6 +24,7 @@ export interface RunOptions {
   pauseMs: number;
   /** CPU-profile the lane creates (Laneway only). */
   profile?: boolean;
+  loadgen: LoadgenKind;
   /** Churn and reconnect storm; none: skipped. */
   stress?: StressOptions;
 }
@@ -92,7 +93,7 @@ async function idleSample(server: Server, out: RunResult['idle'], streams: numbe
 
 export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', opts: RunOptions): Promise<RunResult> {
   const { params } = opts;
-  const load = LoadDriver.start();
+  const load = LoadDriver.start(opts.loadgen);
   const result: RunResult = {
     server: server.kind, protocol, warmupMs: 0, coldConnectMs: 0, coldSyncedMs: [], idle: { streams: [], rssBytes: [], heapBytes: [] },
     firstLaneCreates: [], laneCreates: [], peakRssBytes: 0, routeConfig: null, routeService: '', churn: [], errors: [],

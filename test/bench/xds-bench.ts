@@ -14,6 +14,7 @@
 //   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
 //   --no-stress        skip lane churn at rising rates and the reconnect storm (stress.ts)
+//   --loadgen go|node  the load generator: the Go program (default) or the Node one
 //   --laneway-node-options "..."  NODE_OPTIONS for Laneway's server processes only (e.g. GC settings)
 //   --tag NAME         write results/<date>-NAME.md/.json (keeps a full run's report of the same day)
 //   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000, 2 s churn steps: a smoke run
@@ -22,6 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildGoLoadgen, type LoadgenKind } from './load/driver.js';
 import { busyByArea, topSelfTime } from './profile-summary.js';
 import type { RebuildResult } from './rebuild.js';
 import { renderReport, summarize } from './report.js';
@@ -57,6 +59,7 @@ function flags(argv: string[]) {
     stress: argv.includes('--no-stress') ? undefined : quick ? { ...STRESS_DEFAULTS, churnStepS: 2, churnBudgetS: 40 } : STRESS_DEFAULTS,
     tag: get('tag'),
     lanewayNodeOptions: get('laneway-node-options'),
+    loadgen: get('loadgen') === 'node' ? 'node' as const : 'go' as const,
   };
 }
 
@@ -98,7 +101,15 @@ async function main(): Promise<void> {
       opts.servers = opts.servers.filter((s) => !s.startsWith('gcp'));
     }
   }
-  const runOptions: RunOptions = { params, streams: opts.streams, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, pauseMs: 300, ...(opts.stress && { stress: opts.stress }) };
+  let loadgen: LoadgenKind = { kind: 'node' };
+  if (opts.loadgen === 'go') {
+    try {
+      loadgen = { kind: 'go', binary: buildGoLoadgen(join(ROOT, 'node_modules/.cache/laneway-bench')) };
+    } catch (err) {
+      notes.push(`the Node load generator ran instead: the Go one did not build (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  const runOptions: RunOptions = { loadgen, params, streams: opts.streams, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, pauseMs: 300, ...(opts.stress && { stress: opts.stress }) };
   const runs: RunResult[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     for (const kind of rotate(opts.servers, round)) {
@@ -131,8 +142,8 @@ async function main(): Promise<void> {
   const file = opts.tag ? `${date}-${opts.tag}` : date;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
-    date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
-    params: { ...params, streams: opts.streams, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }) },
+    date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, the ${loadgen.kind === 'go' ? 'Go' : 'Node'} load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
+    params: { ...params, streams: opts.streams, loadgen: loadgen.kind, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }) },
     durationS: (performance.now() - started) / 1000, notes,
   };
   const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));

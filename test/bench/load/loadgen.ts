@@ -1,8 +1,9 @@
-// The load generator process: N Envoy-like ADS streams, driven by the bench over IPC. It times what
+// The Node load generator (`--loadgen node`; the Go one in load-go/ is the default): N Envoy-like ADS streams, driven by the bench over IPC. It times what
 // a proxy would see: when every stream holds its config, and, after a lane is created through the
 // control API, when every affected stream has received and ACKed the lane's clusters, endpoints
 // and routes.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { churn, type ChurnCommand } from './churn.js';
 import { collectGarbage } from './collect-garbage.js';
 import { CDS, EDS, EnvoyStream, RDS, type Protocol, type StreamNode } from './envoy-stream.js';
@@ -34,6 +35,8 @@ export interface LaneResult {
   affectedBytes: number;
   /** This process's longest event-loop stall while timing the lane (its own GC or work delays what it sees). */
   loadgenStallMs: number;
+  /** This process's CPU time from the PUT until the last affected stream converged. */
+  loadgenCpuMs: number;
 }
 
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
@@ -94,12 +97,15 @@ async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResul
   };
   await collectGarbage();
   loopDelay.reset();
+  const cpu0 = process.cpuUsage();
   t0 = performance.now();
   const res = await fetch(`${c.apiUrl}/v1/lanes/${c.name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
   const httpMs = performance.now() - t0;
   await res.text();
   await waitUntil(() => converged.size === affected.size, c.timeoutMs);
   const loadgenStallMs = loopDelay.max / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const loadgenCpuMs = (cpu.user + cpu.system) / 1000;
   await new Promise((r) => setTimeout(r, 100)); // late pushes to bystanders still count
   listener = undefined;
   for (const s of streams) {
@@ -110,7 +116,7 @@ async function lane(c: Extract<LoadCommand, { cmd: 'lane' }>): Promise<LaneResul
     } else result.unaffectedResponses += s.responses - was.responses;
   }
   const missing = [...affected.keys()].filter((s) => !converged.has(s)).map((s) => s.node.id);
-  return { httpStatus: res.status, httpMs, convergedMs: [...converged.values()], missing, loadgenStallMs, ...result };
+  return { httpStatus: res.status, httpMs, convergedMs: [...converged.values()], missing, loadgenStallMs, loadgenCpuMs, ...result };
 }
 
 /** Every stream drops at once and reconnects at once, as after a control-plane failover. */
@@ -131,10 +137,15 @@ async function handle(c: LoadCommand): Promise<unknown> {
   return {};
 }
 
-process.on('message', (c: LoadCommand) => {
-  handle(c).then(
-    (result) => process.send!({ ok: true, result }),
-    (err: Error) => process.send!({ ok: false, error: err.stack ?? String(err) }),
+// One JSON command per line on stdin, one JSON reply per line on stdout (driver.ts); stdin's end ends it.
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  handle(JSON.parse(line) as LoadCommand).then(
+    (result) => process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`),
+    (err: Error) => process.stdout.write(`${JSON.stringify({ ok: false, error: err.stack ?? String(err) })}\n`),
   );
 });
-process.on('disconnect', () => process.exit(0));
+lines.on('close', () => {
+  for (const s of streams.splice(0)) s.close();
+  process.exit(0);
+});
