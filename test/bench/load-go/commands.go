@@ -40,7 +40,12 @@ func synced(s *envoyStream) bool {
 	if len(s.held[typeCDS]) == 0 || len(s.held[typeRDS]) == 0 {
 		return false
 	}
-	return s.holds(typeEDS, keys(s.held[typeCDS]))
+	for name := range s.held[typeCDS] {
+		if _, ok := s.held[typeEDS][name]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func setListener(l func(s *envoyStream, res *scannedResponse, at float64)) {

@@ -77,52 +77,51 @@ type scannedResponse struct {
 // The resource name: field 1 of Listener, RouteConfiguration, Cluster and ClusterLoadAssignment.
 func resourceName(value []byte) string { return string(firstBytes(value, 1)) }
 
-func scanSotwResponse(buf []byte) (scannedResponse, error) {
+func scanSotwResponse(buf []byte) (scannedResponse, error) { return scanResponse(buf, false) }
+
+func scanDeltaResponse(buf []byte) (scannedResponse, error) { return scanResponse(buf, true) }
+
+// scanResponse reads a DiscoveryResponse or a DeltaDiscoveryResponse: the same numbers hold the
+// version, type and nonce; a resource is an Any (SotW) or a Resource wrapping one (delta).
+func scanResponse(buf []byte, delta bool) (scannedResponse, error) {
 	var out scannedResponse
 	err := fields(buf, func(f field) bool {
 		switch f.number {
 		case 1:
 			out.version = string(f.bytes)
 		case 2:
-			value := firstBytes(f.bytes, 2)
-			out.resources = append(out.resources, scannedResource{name: resourceName(value), value: value})
+			if delta {
+				out.resources = append(out.resources, deltaResource(f.bytes))
+			} else {
+				value := firstBytes(f.bytes, 2)
+				out.resources = append(out.resources, scannedResource{name: resourceName(value), value: value})
+			}
 		case 4:
 			out.typeURL = string(f.bytes)
 		case 5:
 			out.nonce = string(f.bytes)
+		case 6:
+			if delta {
+				out.removed = append(out.removed, string(f.bytes))
+			}
 		}
 		return true
 	})
 	return out, err
 }
 
-func scanDeltaResponse(buf []byte) (scannedResponse, error) {
-	var out scannedResponse
-	err := fields(buf, func(f field) bool {
-		switch f.number {
-		case 1:
-			out.version = string(f.bytes)
-		case 2:
-			var r scannedResource
-			_ = fields(f.bytes, func(rf field) bool {
-				if rf.number == 3 {
-					r.name = string(rf.bytes)
-				} else if rf.number == 2 {
-					r.value = firstBytes(rf.bytes, 2)
-				}
-				return true
-			})
-			out.resources = append(out.resources, r)
-		case 4:
-			out.typeURL = string(f.bytes)
-		case 5:
-			out.nonce = string(f.bytes)
-		case 6:
-			out.removed = append(out.removed, string(f.bytes))
+// deltaResource: a Resource's name and the message inside its Any.
+func deltaResource(buf []byte) scannedResource {
+	var r scannedResource
+	_ = fields(buf, func(f field) bool {
+		if f.number == 3 {
+			r.name = string(f.bytes)
+		} else if f.number == 2 {
+			r.value = firstBytes(f.bytes, 2)
 		}
 		return true
 	})
-	return out, err
+	return r
 }
 
 // routeConfigNames: the RDS names a Listener's HTTP connection managers use

@@ -280,7 +280,11 @@ func (s *envoyStream) follow(typeURL string, names []string, parent *scannedResp
 	}
 	sort.Strings(add)
 	sort.Strings(remove)
-	return s.request(typeURL, keys(wanted), add, remove, "")
+	var all []string // SotW names every subscribed name; delta only the change
+	if s.protocol == "sotw" {
+		all = keys(wanted)
+	}
+	return s.request(typeURL, all, add, remove, "")
 }
 
 func (s *envoyStream) ack(res *scannedResponse) proto.Message {
