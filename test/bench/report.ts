@@ -32,6 +32,7 @@ export interface ServerSummary {
   bytesPerAffectedStream: number;
   coldConnectMs: number;
   coldSynced: { p50: number; p99: number };
+  coldStreamsRetried: number;
   warmupMs: number;
   heapPerStreamBytes: number;
   rssPerStreamBytes: number;
@@ -64,6 +65,7 @@ export function summarize(server: string, runs: RunResult[]): ServerSummary {
     bytesPerAffectedStream: creates.reduce((s, c) => s + c.affectedBytes, 0) / Math.max(1, affected),
     coldConnectMs: median(runs.map((r) => r.coldConnectMs)),
     coldSynced: { p50: percentile(runs.flatMap((r) => r.coldSyncedMs), 50), p99: percentile(runs.flatMap((r) => r.coldSyncedMs), 99) },
+    coldStreamsRetried: median(runs.map((r) => r.coldStreamsRetried ?? 0)),
     warmupMs: median(runs.map((r) => r.warmupMs)),
     heapPerStreamBytes: median(runs.map((r) => perStream(r, r.idle.heapBytes))),
     rssPerStreamBytes: median(runs.map((r) => perStream(r, r.idle.rssBytes))),
@@ -157,8 +159,8 @@ export function renderReport(info: BenchInfo, summaries: ServerSummary[], runs: 
       firsts.map((s) => [s.server, fmt(s.firstCreate!.maxMsMedian), fmt(s.firstCreate!.maxMsWorst), fmt(s.firstCreate!.httpMs), fmt(s.firstCreate!.cpuSeconds, 3)])));
   }
   lines.push('', '## Connect and idle memory', '');
-  lines.push(table(['server', 'warm-up ms (1 stream/group)', 'cold connect ms', 'stream synced p50 / p99 ms', 'heap / idle stream', 'RSS / idle stream', 'peak RSS'],
-    summaries.map((s) => [s.server, fmt(s.warmupMs, 0), fmt(s.coldConnectMs, 0), `${fmt(s.coldSynced.p50, 0)} / ${fmt(s.coldSynced.p99, 0)}`, `${kb(s.heapPerStreamBytes)} KB`, `${kb(s.rssPerStreamBytes)} KB`, `${mb(s.peakRssBytes)} MB`])));
+  lines.push(table(['server', 'warm-up ms (1 stream/group)', 'cold connect ms', 'stream synced p50 / p99 ms', 'streams retried', 'heap / idle stream', 'RSS / idle stream', 'peak RSS'],
+    summaries.map((s) => [s.server, fmt(s.warmupMs, 0), fmt(s.coldConnectMs, 0), `${fmt(s.coldSynced.p50, 0)} / ${fmt(s.coldSynced.p99, 0)}`, fmt(s.coldStreamsRetried, 0), `${kb(s.heapPerStreamBytes)} KB`, `${kb(s.rssPerStreamBytes)} KB`, `${mb(s.peakRssBytes)} MB`])));
   if (lw) {
     lines.push('', `## Ratios (go-control-plane ÷ ${lw.server}; above 1.0: Laneway better)`, '');
     lines.push(table(['against', 'convergence p50', 'convergence p99', 'CPU per push', 'heap per stream', 'cold connect'],

@@ -39,6 +39,8 @@ export interface RunResult {
   warmupMs: number;
   coldConnectMs: number;
   coldSyncedMs: number[];
+  /** Streams of the cold connect that failed and were opened again (Envoy's retry). */
+  coldStreamsRetried: number;
   idle: { streams: number[]; rssBytes: number[]; heapBytes: number[] };
   /** The first lane creates after start, before the measured ones. */
   firstLaneCreates: LaneCreate[];
@@ -95,7 +97,7 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
   const { params } = opts;
   const load = LoadDriver.start(opts.loadgen);
   const result: RunResult = {
-    server: server.kind, protocol, warmupMs: 0, coldConnectMs: 0, coldSyncedMs: [], idle: { streams: [], rssBytes: [], heapBytes: [] },
+    server: server.kind, protocol, warmupMs: 0, coldConnectMs: 0, coldSyncedMs: [], coldStreamsRetried: 0, idle: { streams: [], rssBytes: [], heapBytes: [] },
     firstLaneCreates: [], laneCreates: [], peakRssBytes: 0, routeConfig: null, routeService: '', churn: [], errors: [],
   };
   try {
@@ -108,7 +110,9 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
     const cold = await load.connect({ target: server.xdsTarget, protocol, nodes, timeoutMs: 180_000 });
     result.coldConnectMs = cold.ms;
     result.coldSyncedMs = cold.syncedMs;
+    result.coldStreamsRetried = cold.streamsRetried;
     result.errors.push(...cold.errors.slice(0, 5));
+    if (cold.errors.length > 5) result.errors.push(`cold connect: ${cold.errors.length} of ${nodes.length} streams failed in all`);
     await idleSample(server, result.idle, opts.streams);
     const all = [...warm, ...nodes];
     const create = async (lane: ReturnType<typeof createdLane>, into: LaneCreate[]) => {

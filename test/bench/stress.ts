@@ -41,6 +41,8 @@ export interface StormResult {
   rssBeforeBytes: number;
   /** Highest RSS sampled (every 10 ms) during the storm. */
   peakRssBytes: number;
+  /** Streams that failed while reconnecting and were opened again (Envoy's retry). */
+  streamsRetried: number;
   errors: string[];
 }
 
@@ -91,7 +93,7 @@ export async function reconnectStorm(load: LoadDriver, server: Server, streams: 
     const r = await load.reconnect({ target: server.xdsTarget, timeoutMs: 180_000 });
     return {
       streams, allSyncedMs: r.ms, syncedP50: percentile(r.syncedMs, 50), syncedP99: percentile(r.syncedMs, 99),
-      rssBeforeBytes, peakRssBytes, errors: r.errors.slice(0, 5),
+      rssBeforeBytes, peakRssBytes, streamsRetried: r.streamsRetried, errors: r.errors.slice(0, 5),
     };
   } finally {
     clearInterval(sampler);

@@ -17,6 +17,8 @@ type connectResult struct {
 	// Per stream: ms from the start until it held CDS, EDS for every cluster, LDS and RDS.
 	SyncedMs []float64 `json:"syncedMs"`
 	Errors   []string  `json:"errors"`
+	// Streams that failed at least once and were opened again, as Envoy retries.
+	StreamsRetried int `json:"streamsRetried"`
 }
 
 type laneResult struct {
@@ -67,31 +69,48 @@ func connect(target, protocol string, nodes []streamNode, timeoutMs float64) con
 		opened = append(opened, openStream(target, node, protocol))
 	}
 	streams = append(streams, opened...)
+	// Until every stream synced or failed: one failed stream does not cut the others' wait short.
 	waitUntil(func() bool {
 		if len(syncedAt) == len(opened) {
 			return true
 		}
 		for _, s := range opened {
-			if s.err != "" {
-				return true
+			if _, ok := syncedAt[s]; !ok && s.err == "" {
+				return false
 			}
 		}
-		return false
+		return true
 	}, timeoutMs)
 	setListener(nil)
 	result := connectResult{Ms: now() - started, SyncedMs: []float64{}, Errors: []string{}}
 	mu.Lock()
 	defer mu.Unlock()
+	var unsynced []string
 	for _, s := range opened {
+		if s.failures > 0 {
+			result.StreamsRetried++
+		}
 		if ms, ok := syncedAt[s]; ok {
 			result.SyncedMs = append(result.SyncedMs, ms)
 		} else if s.err != "" {
 			result.Errors = append(result.Errors, fmt.Sprintf("%s: %s", s.node.ID, s.err))
 		} else {
-			result.Errors = append(result.Errors, fmt.Sprintf("%s: not synced within %.0f ms", s.node.ID, timeoutMs))
+			unsynced = append(unsynced, fmt.Sprintf("%s: not synced after %.0f ms (%s)", s.node.ID, result.Ms, s.describe()))
 		}
 	}
+	result.Errors = append(result.Errors, unsynced...) // failures first: they say why
 	return result
+}
+
+// describe: what a stream holds and has received, for an error about it. Called under mu.
+func (s *envoyStream) describe() string {
+	failed := ""
+	if s.failures > 0 {
+		failed = fmt.Sprintf("; failed %d times, last: %s", s.failures, s.lastFailure)
+	}
+	return fmt.Sprintf("%s; connection %s; holds CDS %d, EDS %d, LDS %d, RDS %d; %d responses%s",
+		s.stage, s.conn.GetState(), len(s.held[typeCDS]), len(s.held[typeEDS]), len(s.held[typeLDS]),
+		len(s.held[typeRDS]), s.responses, failed)
 }
 
 // routesLane: whether an RDS response carries a route that names the lane.

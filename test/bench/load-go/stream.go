@@ -7,8 +7,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"sort"
 	"sync"
+	"time"
 
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discovery "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -29,6 +31,10 @@ const (
 	// 256 MiB): a push at 10,000 lanes (about 150 KB) never waits on a WINDOW_UPDATE.
 	envoyHTTP2Window = 256 * 1024 * 1024
 	maxReceive       = 64 * 1024 * 1024
+
+	// Envoy's retry backoff for its xDS stream.
+	retryInitialDelay = 500 * time.Millisecond
+	retryMaxDelay     = 30 * time.Second
 )
 
 // mu guards every stream's held names and counters, and the listener: streams receive on their own
@@ -60,8 +66,13 @@ type envoyStream struct {
 	held      map[string]map[string]struct{}
 	responses int
 	bytes     int
-	err       string
+	err       string // the stream could not be set up at all
 	closed    bool
+	// Streams that failed and were opened again, and the last one's error.
+	failures    int
+	lastFailure string
+	// How far the stream got: for an error about a stream that never synced.
+	stage string
 
 	conn   *grpc.ClientConn
 	cancel context.CancelFunc
@@ -97,11 +108,9 @@ func openStream(target string, node streamNode, protocol string) *envoyStream {
 	return s
 }
 
-func (s *envoyStream) fail(err error) {
+func (s *envoyStream) setStage(stage string) {
 	mu.Lock()
-	if !s.closed && s.err == "" {
-		s.err = err.Error()
-	}
+	s.stage = stage
 	mu.Unlock()
 }
 
@@ -115,34 +124,75 @@ func (s *envoyStream) close() {
 	}
 }
 
+// run keeps the stream open as Envoy does: a stream that fails is opened again after a jittered,
+// doubling backoff (Envoy's xDS defaults), starting over as a proxy that has just connected. Under a
+// connect storm the server's listen queue can overflow and reset connections; a real Envoy retries.
 func (s *envoyStream) run(ctx context.Context) {
+	backoff := retryInitialDelay
+	for {
+		gotResponse, err := s.serve(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if gotResponse {
+			backoff = retryInitialDelay
+		}
+		s.restart(err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(rand.Int63n(int64(backoff)))):
+		}
+		backoff = min(2*backoff, retryMaxDelay)
+	}
+}
+
+// serve opens one ADS stream and handles it until it fails.
+func (s *envoyStream) serve(ctx context.Context) (gotResponse bool, err error) {
 	method := "StreamAggregatedResources"
 	if s.protocol == "delta" {
 		method = "DeltaAggregatedResources"
 	}
 	desc := &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}
-	var err error
-	if s.call, err = s.conn.NewStream(ctx, desc, adsService+method); err != nil {
-		s.fail(err)
-		return
+	s.setStage("opening the stream")
+	// Waits while the connection (re)connects, under gRPC's own connection backoff.
+	if s.call, err = s.conn.NewStream(ctx, desc, adsService+method, grpc.WaitForReady(true)); err != nil {
+		return false, err
 	}
+	s.setStage("sending the first requests")
 	for _, typ := range []string{typeCDS, typeLDS} {
 		if err := s.send(s.request(typ, nil, nil, nil, "")); err != nil {
-			s.fail(err)
-			return
+			return false, err
 		}
 	}
+	s.setStage("receiving")
 	for {
 		var buf []byte
 		if err := s.call.RecvMsg(&buf); err != nil {
-			s.fail(err)
-			return
+			return gotResponse, err
 		}
+		gotResponse = true
 		if err := s.onResponse(buf); err != nil {
-			s.fail(err)
-			return
+			return true, err
 		}
 	}
+}
+
+// restart forgets everything the failed stream held and asked for, and counts the failure.
+func (s *envoyStream) restart(err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	s.failures++
+	s.lastFailure = err.Error()
+	s.stage = "waiting to retry"
+	for _, held := range s.held {
+		clear(held)
+	}
+	for _, names := range s.subscribed {
+		clear(names)
+	}
+	clear(s.lastSotw)
+	s.sentNode = false
 }
 
 func (s *envoyStream) send(msg proto.Message) error {
