@@ -3,7 +3,7 @@
 // pinned to one CPU (the load generator has the other); servers alternate in rotating order per
 // round; the report gives medians and ratios. Writes test/bench/results/<date>.md and .json.
 //
-//   --streams N        idle streams per run (default 1000; 10000 works with --loadgen node, slower)
+//   --streams N        idle streams per run (default 1000)
 //   --lanes L          lanes in the topology (default 1000)
 //   --services S       services (default 500); --callees C: each calls the next C (default 10; 0: no
 //                      dependsOn, every sidecar sees every service)
@@ -14,8 +14,8 @@
 //   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
 //   --no-stress        skip lane churn at rising rates and the reconnect storm (stress.ts)
-//   --loadgen go|node  the load generator: the Go program (default) or the Node one (use it at 10,000
-//                      streams, where the Go one does not yet work: ADR 0009)
+//   --no-churn         skip the lane churn only (the reconnect storm still runs)
+//   --loadgen go|node  the load generator: the Go program (default) or the Node one (ADR 0009)
 //   --laneway-node-options "..."  NODE_OPTIONS for Laneway's server processes only (e.g. GC settings)
 //   --tag NAME         write results/<date>-NAME.md/.json (keeps a full run's report of the same day)
 //   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000, 2 s churn steps: a smoke run
@@ -57,7 +57,7 @@ function flags(argv: string[]) {
     rebuildLanes: num('rebuild-lanes', 10_000, 1000),
     servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
     profile: argv.includes('--profile'),
-    stress: argv.includes('--no-stress') ? undefined : quick ? { ...STRESS_DEFAULTS, churnStepS: 2, churnBudgetS: 40 } : STRESS_DEFAULTS,
+    stress: argv.includes('--no-stress') ? undefined : { ...STRESS_DEFAULTS, ...(quick && { churnStepS: 2, churnBudgetS: 40 }), ...(argv.includes('--no-churn') && { churnRates: [] }) },
     tag: get('tag'),
     lanewayNodeOptions: get('laneway-node-options'),
     loadgen: get('loadgen') === 'node' ? 'node' as const : 'go' as const,

@@ -1,6 +1,9 @@
 // Stream admission and server lifecycle: readiness, node checks, Delta, shutdown, proxy registry.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Client, credentials, status } from '@grpc/grpc-js';
@@ -120,5 +123,20 @@ describe('xDS server', () => {
     assert.equal(s.details, 'control plane shutting down');
     await disconnected;
     assert.deepEqual(xds.server.status.list(), []);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(xds.server.port, '127.0.0.1', () => resolve('connected'));
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    });
+    assert.equal(refused, 'ECONNREFUSED', 'the port no longer accepts connections');
+  });
+
+  test('the xDS port queues as many pending connections as the kernel allows (somaxconn), not Node\'s 511', async (t) => {
+    const xds = await setup(t);
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    // For a listening socket, ss reports the accept queue's limit as Send-Q.
+    const line = execFileSync('ss', ['-ltnH', `sport = :${xds.server.port}`], { encoding: 'utf8' }).trim();
+    const sendQ = Number(line.split(/\s+/)[2]);
+    assert.equal(sendQ, Math.min(somaxconn, 65_535), `ss: ${line}`);
+    assert.ok(somaxconn <= 511 || sendQ > 511, `${sendQ} pending connections, Node's default is 511`);
   });
 });

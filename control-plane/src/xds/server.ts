@@ -1,7 +1,8 @@
 // Starts and stops the ADS gRPC server.
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { SnapshotCache } from './cache.js';
+import { listenForXds } from './listen.js';
 import { ProxyStatusRegistry } from './proxy-status.js';
 import { DEFAULT_PUSH_LIMITER, PushLimiter } from './push-limiter.js';
 import { AdsService, adsServiceDefinition } from './sotw.js';
@@ -48,12 +49,6 @@ export const XDS_SERVER_CHANNEL_OPTIONS = {
   'grpc.enable_channelz': 0,
 } as const;
 
-function bind(server: Server, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
-  });
-}
-
 function shutdown(server: Server): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -91,19 +86,18 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
   );
   const server = new Server(XDS_SERVER_CHANNEL_OPTIONS);
   server.addService(adsServiceDefinition, ads.implementation());
-  const address = host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-  const boundPort = await bind(server, address);
-  logger.info({ host, port: boundPort }, 'xDS server listening');
+  const listener = await listenForXds(server, host, port);
+  logger.info({ host, port: listener.port }, 'xDS server listening');
 
   let closing: Promise<void> | undefined;
   return {
-    port: boundPort,
+    port: listener.port,
     status,
     pushLimiter,
     close() {
       closing ??= (async () => {
         ads.endAll('control plane shutting down');
-        await shutdown(server);
+        await Promise.all([listener.close(), shutdown(server)]);
         logger.info('xDS server stopped');
       })();
       return closing;
