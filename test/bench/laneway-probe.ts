@@ -2,12 +2,15 @@
 // endpoint. On SIGUSR2 it runs the command in `<LANEWAY_BENCH_PROBE_FILE>.cmd` (default "heap"):
 // "heap": a full GC, then process.memoryUsage(); "profile-start" / "profile-stop": the V8 CPU
 // profiler, the profile written to `<file>.cpuprofile`; "heap-snapshot": `<file>.heapsnapshot`. Each answer goes to the probe file with a
-// growing `seq`.
+// growing `seq`. LANEWAY_BENCH_V8_FLAGS: V8 flags set at start, for those NODE_OPTIONS refuses
+// (`--trace-gc` prints every collection to the server's log, which `--keep` keeps).
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { writeHeapSnapshot } from 'node:v8';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 
 const file = process.env['LANEWAY_BENCH_PROBE_FILE'];
+const v8Flags = process.env['LANEWAY_BENCH_V8_FLAGS'];
+if (v8Flags) setFlagsFromString(v8Flags);
 let seq = 0;
 let session: Session | undefined;
 

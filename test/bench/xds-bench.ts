@@ -17,6 +17,7 @@
 //   --no-churn         skip the lane churn only (the reconnect storm still runs)
 //   --loadgen go|node  the load generator: the Go program (default) or the Node one (ADR 0009)
 //   --laneway-node-options "..."  NODE_OPTIONS for Laneway's server processes only (e.g. GC settings)
+//   --keep             keep the work directory (server logs, data, profiles) and print where
 //   --tag NAME         write results/<date>-NAME.md/.json (keeps a full run's report of the same day)
 //   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000, 2 s churn steps: a smoke run
 import { execFileSync } from 'node:child_process';
@@ -57,6 +58,7 @@ function flags(argv: string[]) {
     rebuildLanes: num('rebuild-lanes', 10_000, 1000),
     servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
     profile: argv.includes('--profile'),
+    keep: argv.includes('--keep'),
     stress: argv.includes('--no-stress') ? undefined : { ...STRESS_DEFAULTS, ...(quick && { churnStepS: 2, churnBudgetS: 40 }), ...(argv.includes('--no-churn') && { churnRates: [] }) },
     tag: get('tag'),
     lanewayNodeOptions: get('laneway-node-options'),
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   }));
   writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
   // The .cpuprofile files stay for a closer look (Chrome DevTools, or profile-summary.ts).
-  if (opts.profile) console.error(`profiles kept in ${workDir}`);
+  if (opts.profile || opts.keep) console.error(`profiles and server logs kept in ${workDir}`);
   else rmSync(workDir, { recursive: true, force: true });
   console.log(report);
 }
