@@ -8,8 +8,8 @@
 //   --services S       services (default 500); --callees C: each calls the next C (default 10; 0: no
 //                      dependsOn, every sidecar sees every service)
 //   --rounds R         runs per server (default 3)
-//   --lane-creates K   lanes created per run and measured (default 10)
-//   --first-creates F  lanes created before them, reported apart as "first after start" (default 1)
+//   --lane-creates K   lanes created per run and measured, the steady state (default 20)
+//   --first-creates F  lanes created before them, reported apart as "first after start" (default 10)
 //   --rebuild-lanes M  lanes for the full-rebuild scenario (default 10000)
 //   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
@@ -53,8 +53,8 @@ function flags(argv: string[]) {
     services: num('services', 500, 500),
     callees: num('callees', 10, 10),
     rounds: num('rounds', 3, 1),
-    laneCreates: num('lane-creates', 10, 3),
-    firstCreates: num('first-creates', 1, 1),
+    laneCreates: num('lane-creates', 20, 3),
+    firstCreates: num('first-creates', 10, 3),
     rebuildLanes: num('rebuild-lanes', 10_000, 1000),
     servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
     profile: argv.includes('--profile'),
