@@ -20,7 +20,6 @@ export interface ServerSummary {
   server: string;
   runs: number;
   convergence: { p50: number; p99: number; max: number; runP99Median: number; samples: number };
-  /** The first lane creates after start (not in `convergence`): slowest stream, median and worst over runs. */
   /** The creates right after the cold connect, before the measured ones: p50/p99 over their samples, slowest stream per create. */
   firstCreate?: { p50: number; p99: number; maxMsMedian: number; maxMsWorst: number; httpMs: number; cpuSeconds: number };
   httpMs: number;

@@ -130,6 +130,18 @@ describe('xDS server', () => {
     assert.equal(refused, 'ECONNREFUSED', 'the port no longer accepts connections');
   });
 
+  test('close() ends a connection that never spoke HTTP/2 and never reads, instead of waiting for it', { timeout: 10_000 }, async (t) => {
+    const xds = await setup(t);
+    const raw = connect(xds.server.port, '127.0.0.1');
+    raw.on('error', () => {});
+    await once(raw, 'connect');
+    await xds.server.close(); // the test's timeout fails a close that waits on this peer
+    const closed = once(raw, 'close');
+    raw.resume(); // now read: the server's end (or reset) arrives
+    await closed;
+    assert.equal(raw.readyState, 'closed');
+  });
+
   test('the xDS port queues as many pending connections as the kernel allows (somaxconn), not Node\'s 511', async (t) => {
     const xds = await setup(t);
     const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));

@@ -12,8 +12,11 @@ export const LISTEN_BACKLOG = 65_535;
 
 export interface XdsListener {
   port: number;
-  /** Stops accepting; open connections are the gRPC server's to end. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting new connections. Open ones are the gRPC server's to end (its shutdown destroys
+   * what is left after the grace period); waiting here for them too could wait on a peer forever.
+   */
+  stopAccepting(): void;
 }
 
 export function listenForXds(server: Server, host: string, port: number): Promise<XdsListener> {
@@ -25,7 +28,7 @@ export function listenForXds(server: Server, host: string, port: number): Promis
       tcp.off('error', reject);
       resolve({
         port: (tcp.address() as AddressInfo).port,
-        close: () => new Promise((done) => tcp.close(() => done())),
+        stopAccepting: () => tcp.close(),
       });
     });
   });

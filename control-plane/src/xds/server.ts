@@ -97,7 +97,8 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
     close() {
       closing ??= (async () => {
         ads.endAll('control plane shutting down');
-        await Promise.all([listener.close(), shutdown(server)]);
+        listener.stopAccepting();
+        await shutdown(server);
         logger.info('xDS server stopped');
       })();
       return closing;
