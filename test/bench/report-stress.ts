@@ -31,7 +31,7 @@ export function stressSections(runs: RunResult[]): string[] {
     lines.push(table(['server', 'streams', 'all synced (ACKed) ms', 'stream synced p50 / p99 ms', 'streams retried', 'RSS before', 'peak RSS during'],
       stormed.map((r) => {
         const s = r.storm!;
-        return [r.server, String(s.streams), fmt(s.allSyncedMs, 0), `${fmt(s.syncedP50, 0)} / ${fmt(s.syncedP99, 0)}`, fmt(s.streamsRetried ?? 0, 0), `${mb(s.rssBeforeBytes)} MB`, `${mb(s.peakRssBytes)} MB`];
+        return [r.server, String(s.streams), fmt(s.allSyncedMs, 0), `${fmt(s.syncedP50, 0)} / ${fmt(s.syncedP99, 0)}`, fmt(s.streamsRetried, 0), `${mb(s.rssBeforeBytes)} MB`, `${mb(s.peakRssBytes)} MB`];
       })));
     lines.push('', 'The reconnecting streams are fresh (no delta `initial_resource_versions`), like restarted proxies: the worst case for the server.');
   }

@@ -65,7 +65,7 @@ export function summarize(server: string, runs: RunResult[]): ServerSummary {
     bytesPerAffectedStream: creates.reduce((s, c) => s + c.affectedBytes, 0) / Math.max(1, affected),
     coldConnectMs: median(runs.map((r) => r.coldConnectMs)),
     coldSynced: { p50: percentile(runs.flatMap((r) => r.coldSyncedMs), 50), p99: percentile(runs.flatMap((r) => r.coldSyncedMs), 99) },
-    coldStreamsRetried: median(runs.map((r) => r.coldStreamsRetried ?? 0)),
+    coldStreamsRetried: median(runs.map((r) => r.coldStreamsRetried)),
     warmupMs: median(runs.map((r) => r.warmupMs)),
     heapPerStreamBytes: median(runs.map((r) => perStream(r, r.idle.heapBytes))),
     rssPerStreamBytes: median(runs.map((r) => perStream(r, r.idle.rssBytes))),
