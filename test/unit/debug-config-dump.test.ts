@@ -13,7 +13,7 @@ import type { SentConfig } from '../../control-plane/src/xds/proxy-status.js';
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
 const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
-const AT = new Date(Date.UTC(2030, 0, 1));
+const AT = Date.UTC(2030, 0, 1);
 
 function edsCluster(name: string): ResourceInput {
   const c = create(ClusterSchema, { name, connectTimeout: { seconds: 1n }, clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS } });

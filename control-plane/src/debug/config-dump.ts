@@ -1,7 +1,7 @@
 // What the control plane sent one proxy, in the shape of Envoy's admin /config_dump (ConfigDump of
 // Clusters/Endpoints/Listeners/RoutesConfigDump, every Any with "@type"), so the two can be diffed.
 import { create, type JsonValue } from '@bufbuild/protobuf';
-import { anyPack, timestampFromDate, type Any } from '@bufbuild/protobuf/wkt';
+import { anyPack, timestampFromDate, timestampFromMs, type Any } from '@bufbuild/protobuf/wkt';
 import { ConfigDumpSchema, type ConfigDump } from '../envoy/generated/envoy/admin/v3/config_dump_pb.js';
 import {
   ClientResourceStatus,
@@ -48,7 +48,7 @@ function entries(dump: KindDump | undefined): ResourceEntry[] {
       name: r.name,
       versionInfo: shown.version,
       any,
-      lastUpdated: timestampFromDate(shown.at),
+      lastUpdated: timestampFromMs(shown.at),
       clientStatus: isAcked ? ClientResourceStatus.ACKED : rejected ? ClientResourceStatus.NACKED : ClientResourceStatus.UNKNOWN,
     };
     if (!isAcked && rejected) {

@@ -72,6 +72,14 @@ export class SnapshotCache {
     return this.encodes;
   }
 
+  /**
+   * `name` as the cache's own string when it holds a resource of that name and type: thousands of
+   * streams then share one copy, and a name cut from a request does not keep the request's text alive.
+   */
+  internName(typeUrl: string, name: string): string {
+    return this.shared.get(typeUrl)?.get(name)?.name ?? name;
+  }
+
   /** Subscribes to a group's changes (the group need not exist yet); returns the unsubscribe function. */
   watch(group: string, listener: SnapshotListener): () => void {
     let set = this.listeners.get(group);

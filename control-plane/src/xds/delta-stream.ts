@@ -137,8 +137,8 @@ export class DeltaStream {
 
   /** Requested names become the cache's own strings when it has them: thousands of streams share one copy. */
   private internFor(typeUrl: string): Intern {
-    const resources = this.group ? this.ctx.cache.getSnapshot(this.group)?.types.get(typeUrl)?.resources : undefined;
-    return (name) => resources?.get(name)?.name ?? name;
+    const { cache } = this.ctx;
+    return (name) => cache.internName(typeUrl, name);
   }
 
   /** ACK or NACK of one response; a nonce of no response in flight is stale, and only its subscriptions count. */

@@ -18,7 +18,8 @@ export interface SentConfig {
   version: string;
   nonce: string;
   resources: readonly CachedResource[];
-  at: Date;
+  /** When: milliseconds since the epoch (a number costs a sixth of a Date, and there are two per type and stream). */
+  at: number;
 }
 
 /** What a stream holds of one type beyond TypeStatus: the config itself, for dumps and explain. */
@@ -81,11 +82,23 @@ export function syncState(status: TypeStatus | undefined): SyncState {
   return status.ackedNonce === status.sentNonce ? 'SYNCED' : 'STALE';
 }
 
+/** A copy without the fields that are unset (kept, as undefined, in every record so its shape never changes). */
+function definedOnly<T extends object>(record: T): T {
+  const copy: Partial<T> = {};
+  for (const key of Object.keys(record) as Array<keyof T>) if (record[key] !== undefined) copy[key] = record[key];
+  return copy as T;
+}
+
 function copyStatus(p: ProxyStatus): ProxyStatus {
   const perType: Record<string, TypeStatus> = {};
-  for (const [t, s] of Object.entries(p.perType)) perType[t] = { ...s };
+  for (const [t, s] of Object.entries(p.perType)) perType[t] = definedOnly(s);
   return { ...p, connectedAt: new Date(p.connectedAt), perType };
 }
+
+// Every field from the start: an object that gains fields later grows a separate property store,
+// and a stream holds one of each per type it requested.
+const newTypeStatus = (): TypeStatus => ({ sentVersion: undefined, sentNonce: undefined, ackedVersion: undefined, ackedNonce: undefined, nackError: undefined, responsesSent: 0 });
+const newTypeConfig = (): TypeConfig => ({ sent: undefined, acked: undefined, nackedVersion: undefined, nacks: 0 });
 
 /** Read it with list()/forNode() and the events; the record* methods are for the xDS streams. */
 export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
@@ -106,7 +119,7 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   /** What the stream was sent and acked of `typeUrl` (a copy; undefined if the type was never requested). */
   config(streamId: number, typeUrl: string): TypeConfig | undefined {
     const c = this.configs.get(streamId)?.get(typeUrl);
-    return c && { ...c };
+    return c && definedOnly(c);
   }
 
   /** Resolves once a stream of `nodeId` has acked `version` of `typeUrl`. */
@@ -145,8 +158,8 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   recordRequested(streamId: number, typeUrl: string): void {
     const p = this.proxies.get(streamId);
     if (p && !p.perType[typeUrl]) {
-      p.perType[typeUrl] = { responsesSent: 0 };
-      this.configs.get(streamId)?.set(typeUrl, { nacks: 0 });
+      p.perType[typeUrl] = newTypeStatus();
+      this.configs.get(streamId)?.set(typeUrl, newTypeConfig());
     }
   }
 
@@ -155,7 +168,7 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
     const s = this.typeStatus(streamId, typeUrl);
     if (!s) return;
     const c = this.configs.get(streamId)?.get(typeUrl);
-    if (c) c.sent = resources && { version, nonce, resources, at: new Date() };
+    if (c) c.sent = resources && { version, nonce, resources, at: Date.now() };
     s.sentVersion = version;
     s.sentNonce = nonce;
     s.responsesSent++;
@@ -167,13 +180,13 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
     if (!s) return;
     const c = this.configs.get(streamId)?.get(typeUrl);
     if (c) {
-      if (c.sent?.nonce === nonce) c.acked = { ...c.sent, at: new Date() };
-      delete c.nackedVersion;
+      if (c.sent?.nonce === nonce) c.acked = { ...c.sent, at: Date.now() };
+      c.nackedVersion = undefined;
     }
     // The strings the stream sent when they match: the request's own may hold on to its whole text.
     s.ackedVersion = version === s.sentVersion ? s.sentVersion : version;
     s.ackedNonce = nonce === s.sentNonce ? s.sentNonce : nonce;
-    delete s.nackError;
+    s.nackError = undefined;
     if (this.listenerCount('ack') > 0) this.emit('ack', this.typeEvent(streamId, typeUrl, s.ackedVersion, s.ackedNonce));
   }
 

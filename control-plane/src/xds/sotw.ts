@@ -55,6 +55,20 @@ function endWithStatus(call: AnyDuplexCall, code: status, details: string): void
   call.emit('error', Object.assign(new Error(details), { code, details }));
 }
 
+// A class rather than an object of arrow functions: under tsx every named function gets its name
+// set, and with it a property store of its own, per stream.
+class CallSink implements StreamSink {
+  constructor(private readonly call: AnyDuplexCall) {}
+
+  write(response: Buffer): boolean {
+    return this.call.write(response);
+  }
+
+  fail(code: status, details: string): void {
+    endWithStatus(this.call, code, details);
+  }
+}
+
 export type StreamContextFactory = (peer: string) => StreamContext;
 
 /** Runs the ADS streams and can end them all. */
@@ -92,15 +106,8 @@ export class AdsService {
       endWithStatus(call, status.UNAVAILABLE, 'control plane is not ready: configuration sources are still loading');
       return;
     }
-    const stream = open(this.contextFor(call.getPeer()), {
-      write: (response) => call.write(response),
-      fail: (code, details) => endWithStatus(call, code, details),
-    });
+    const stream = open(this.contextFor(call.getPeer()), new CallSink(call));
     this.active.set(call, stream);
-    const done = (reason: string) => {
-      this.active.delete(call);
-      stream.close(reason);
-    };
     call.on('data', (req: unknown) => {
       try {
         stream.onRequest(req as never); // the method's deserializer made the stream's request type
@@ -111,11 +118,16 @@ export class AdsService {
     });
     call.on('drain', () => stream.onDrain());
     call.on('end', () => {
-      done('the proxy closed the stream');
+      this.done(call, stream, 'the proxy closed the stream');
       if (!call.writableEnded) call.end();
     });
-    call.on('cancelled', () => done('cancelled (proxy went away or connection lost)'));
-    call.on('error', (err: Error) => done(`stream error: ${err.message}`));
-    call.on('close', () => done('stream closed'));
+    call.on('cancelled', () => this.done(call, stream, 'cancelled (proxy went away or connection lost)'));
+    call.on('error', (err: Error) => this.done(call, stream, `stream error: ${err.message}`));
+    call.on('close', () => this.done(call, stream, 'stream closed'));
+  }
+
+  private done(call: AnyDuplexCall, stream: AdsStream, reason: string): void {
+    this.active.delete(call);
+    stream.close(reason);
   }
 }

@@ -166,7 +166,7 @@ export class SotwStream {
       this.types.set(req.typeUrl, state);
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
     }
-    state.names = new Set(req.resourceNames);
+    state.names = this.internedNames(req);
     state.sortedNames = undefined;
     this.schedule(req.typeUrl, true);
   }
@@ -196,8 +196,15 @@ export class SotwStream {
     state.sortedNames = undefined;
     // What was sent of names no longer subscribed does not count as sent: dropping them needs no answer.
     state.sent = state.sent.filter((r) => next.has(r.name));
-    state.names = next;
+    state.names = this.internedNames(req);
     if (added) this.schedule(req.typeUrl, true);
+  }
+
+  /** The request's names as the cache's own strings where it has them (see SnapshotCache.internName). */
+  private internedNames(req: DiscoveryRequest): Set<string> {
+    const names = new Set<string>();
+    for (const name of req.resourceNames) names.add(this.ctx.cache.internName(req.typeUrl, name));
+    return names;
   }
 
   private onSnapshotChanged(changed: readonly string[]): void {
