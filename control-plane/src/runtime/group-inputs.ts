@@ -42,6 +42,40 @@ function touchedServices(before: MeshState, after: MeshState): { services: Set<s
   return { services, changedServices };
 }
 
+interface VisibilityIndex {
+  targets: ReadonlyMap<string, ProxyTarget>;
+  /** Targets are only ever added: a different count is a different set. */
+  targetCount: number;
+  /** Sidecar groups by each service they see. */
+  sidecarsSeeing: Map<string, string[]>;
+  /** Groups of every other kind (the ingress): translated from the whole model. */
+  others: string[];
+}
+
+// Per frozen services record: a lane write leaves the record as it was, so the groups a lane
+// touches are a few lookups instead of asking every sidecar what it sees.
+const visibilityIndexes = new WeakMap<MeshState['services'], VisibilityIndex>();
+
+function visibilityIndex(state: MeshState, targets: ReadonlyMap<string, ProxyTarget>): VisibilityIndex | undefined {
+  const known = visibilityIndexes.get(state.services);
+  if (known && known.targets === targets && known.targetCount === targets.size) return known;
+  if (!Object.isFrozen(state.services)) return undefined;
+  const index: VisibilityIndex = { targets, targetCount: targets.size, sidecarsSeeing: new Map(), others: [] };
+  for (const [group, target] of targets) {
+    if (target.kind !== 'sidecar') {
+      index.others.push(group);
+      continue;
+    }
+    for (const service of visibleServices(state, target)) {
+      const groups = index.sidecarsSeeing.get(service);
+      if (groups) groups.push(group);
+      else index.sidecarsSeeing.set(service, [group]);
+    }
+  }
+  visibilityIndexes.set(state.services, index);
+  return index;
+}
+
 /** Groups whose translation can differ between `before` and `after`: 'all' when settings changed. */
 export function affectedGroups(
   before: MeshState | undefined,
@@ -52,6 +86,12 @@ export function affectedGroups(
   const { services, changedServices } = touchedServices(before, after);
   const affected = new Set<string>();
   if (services.size === 0) return affected;
+  const index = changedServices.size === 0 && before.services === after.services ? visibilityIndex(after, targets) : undefined;
+  if (index) {
+    for (const group of index.others) affected.add(group);
+    for (const service of services) for (const group of index.sidecarsSeeing.get(service) ?? []) affected.add(group);
+    return affected;
+  }
   for (const [group, target] of targets) {
     if (target.kind !== 'sidecar' || (target.service !== undefined && changedServices.has(target.service))) {
       affected.add(group);
