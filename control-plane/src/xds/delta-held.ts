@@ -14,19 +14,38 @@ export function versionStub(name: string, version: string): CachedResource {
   return Object.freeze({ name, version, anyBytes: EMPTY });
 }
 
+/** Which names the client wants. */
+export interface Scope {
+  /** Whether the client wants `name` (subscribed, or every name while wildcard). */
+  inScope(name: string): boolean;
+  /** Whether it wants every name (wildcard), so no name needs asking. */
+  allInScope(): boolean;
+}
+
+// No exceptions: shared, and replaced (never changed) by the first one.
+const NO_EXCEPTIONS: ReadonlyMap<string, CachedResource | null> = new Map();
+
 export class HeldResources {
   private base?: TypeSnapshot;
   /** Exceptions to `base` for names in scope: what is held instead, or null for nothing. */
-  private overlay = new Map<string, CachedResource | null>();
+  private overlay: ReadonlyMap<string, CachedResource | null> = NO_EXCEPTIONS;
 
-  /**
-   * `inScope`: the names the client wants (subscribed, or every name while wildcard);
-   * `allInScope`: whether it wants every name (wildcard), so no name needs asking.
-   */
-  constructor(
-    private readonly inScope: (name: string) => boolean,
-    private readonly allInScope: () => boolean = () => false,
-  ) {}
+  // An object rather than two closures: one of these per type and stream.
+  constructor(private readonly scope: Scope) {}
+
+  private inScope(name: string): boolean {
+    return this.scope.inScope(name);
+  }
+
+  private allInScope(): boolean {
+    return this.scope.allInScope();
+  }
+
+  /** The exceptions, to change: a table of this holder's own from the first change. */
+  private exceptions(): Map<string, CachedResource | null> {
+    if (this.overlay === NO_EXCEPTIONS) this.overlay = new Map();
+    return this.overlay as Map<string, CachedResource | null>;
+  }
 
   get(name: string): CachedResource | undefined {
     const exception = this.overlay.get(name);
@@ -39,23 +58,23 @@ export class HeldResources {
   }
 
   set(resource: CachedResource): void {
-    this.overlay.set(resource.name, resource);
+    this.exceptions().set(resource.name, resource);
   }
 
   /** The client no longer holds `name`. */
   drop(name: string): void {
-    if (this.base?.resources.has(name)) this.overlay.set(name, null);
-    else this.overlay.delete(name);
+    if (this.base?.resources.has(name)) this.exceptions().set(name, null);
+    else if (this.overlay.has(name)) this.exceptions().delete(name);
   }
 
   /** Forgets exceptions for names that left the scope (they are not held any more). */
   pruneOutOfScope(): void {
-    for (const name of [...this.overlay.keys()]) if (!this.inScope(name)) this.overlay.delete(name);
+    for (const name of [...this.overlay.keys()]) if (!this.inScope(name)) this.exceptions().delete(name);
   }
 
   /** Before the scope grows (entering wildcard): base names outside it were never sent. */
   freezeOutOfScope(): void {
-    for (const name of this.base?.resources.keys() ?? []) if (!this.inScope(name) && !this.overlay.has(name)) this.overlay.set(name, null);
+    for (const name of this.base?.resources.keys() ?? []) if (!this.inScope(name) && !this.overlay.has(name)) this.exceptions().set(name, null);
   }
 
   /** Every held name, once: base names in scope, then the exceptions held instead. */
@@ -80,7 +99,7 @@ export class HeldResources {
   /** After a push: the client holds `snapshot` for every name in scope, except `kept` (held from before). */
   syncTo(snapshot: TypeSnapshot, kept: readonly CachedResource[]): void {
     this.base = snapshot;
-    this.overlay = new Map(kept.map((r) => [r.name, r]));
+    this.overlay = kept.length === 0 ? NO_EXCEPTIONS : new Map(kept.map((r) => [r.name, r]));
   }
 
   /** What the client holds, sorted by name; in sync with every name in scope, the cache's own list. */

@@ -3,6 +3,7 @@
 import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import { HeldResources, versionStub } from './delta-held.js';
 import type { CachedResource, TypeSnapshot } from './snapshot.js';
+import { SparseSet } from './sparse-set.js';
 import { isWildcardType } from './type-urls.js';
 
 /** The wildcard resource name of the incremental protocol. */
@@ -35,23 +36,30 @@ export class DeltaTypeState {
    * Names sent ahead of the client's subscription (endpoints of clusters it was just sent), until
    * it subscribes to them or answers the response that carried them.
    */
-  readonly anticipated = new Set<string>();
+  readonly anticipated = new SparseSet();
   /** Nonce of the latest response since names were anticipated: the client subscribes before it answers that. */
   private anticipatedIn?: string;
-  readonly held = new HeldResources(
-    (name) => this.wildcard || this.subscribed.has(name) || this.anticipated.has(name),
-    () => this.wildcard,
-  );
+  readonly held = new HeldResources(this);
   /** Names to send (or report removed) on the next push even if the client holds them: re-subscribes. */
-  readonly forced = new Set<string>();
+  readonly forced = new SparseSet();
   /** Answer the next push even when the diff is empty (first request of the type). */
   mustAnswer = true;
-  /** Responses sent and not yet (N)ACKed, oldest first. */
-  readonly inFlight = new Map<string, SentResponse>();
+  /** Responses sent and not yet (N)ACKed, oldest first (an array: usually none or one, and a Map's table is not small). */
+  private readonly inFlight: Array<{ nonce: string; sent: SentResponse }> = [];
   /** The version of the last ACKed response. */
   ackedVersion = '';
 
   constructor(readonly typeUrl: string) {}
+
+  /** Whether the client wants `name`: subscribed, anticipated, or every name while wildcard. */
+  inScope(name: string): boolean {
+    return this.wildcard || this.subscribed.has(name) || this.anticipated.has(name);
+  }
+
+  /** Whether it wants every name (wildcard), so no name needs asking. */
+  allInScope(): boolean {
+    return this.wildcard;
+  }
 
   /** The first request of the type: subscriptions, then what the client already holds. */
   applyInitial(req: DeltaDiscoveryRequest, intern: Intern): void {
@@ -108,7 +116,8 @@ export class DeltaTypeState {
 
   /** After an answer to a response: names still anticipated once their response was answered are not wanted. */
   settleAnticipated(): void {
-    if (this.anticipatedIn === undefined || this.inFlight.has(this.anticipatedIn)) return;
+    const answeredIn = this.anticipatedIn;
+    if (answeredIn === undefined || this.inFlight.some((r) => r.nonce === answeredIn)) return;
     this.anticipatedIn = undefined;
     this.anticipated.clear();
     this.held.pruneOutOfScope();
@@ -159,19 +168,15 @@ export class DeltaTypeState {
     this.mustAnswer = false;
     if (this.anticipated.size > 0) this.anticipatedIn = nonce;
     const sent = { version, resources: this.held.list() };
-    this.inFlight.set(nonce, sent);
-    if (this.inFlight.size > MAX_IN_FLIGHT) this.inFlight.delete(this.inFlight.keys().next().value!);
+    this.inFlight.push({ nonce, sent });
+    if (this.inFlight.length > MAX_IN_FLIGHT) this.inFlight.shift();
     return sent;
   }
 
   /** The response a request's nonce answers (forgetting it and every older one); undefined: stale or unknown. */
   takeAnswered(nonce: string): SentResponse | undefined {
-    const sent = this.inFlight.get(nonce);
-    if (!sent) return undefined;
-    for (const key of [...this.inFlight.keys()]) {
-      this.inFlight.delete(key);
-      if (key === nonce) break;
-    }
-    return sent;
+    const index = this.inFlight.findIndex((r) => r.nonce === nonce);
+    if (index < 0) return undefined;
+    return this.inFlight.splice(0, index + 1)[index]!.sent;
   }
 }

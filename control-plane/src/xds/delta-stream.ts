@@ -9,6 +9,7 @@ import { encodeDeltaDiscoveryResponse } from './delta-wire.js';
 import type { Snapshot, TypeSnapshot } from './snapshot.js';
 import { StreamLog } from './stream-log.js';
 import { StreamPushGate } from './push-limiter.js';
+import { SparseSet } from './sparse-set.js';
 import type { GroupForNode, NodeInfo, StreamContext, StreamSink } from './stream.js';
 import { TypeUrl, inPushOrder, shortTypeName } from './type-urls.js';
 
@@ -39,14 +40,14 @@ export class DeltaStream {
   private readonly log: StreamLog;
   private readonly types = new Map<string, DeltaTypeState>();
   /** Types waiting to be pushed; a push sends only what differs, so it needs no force flag. */
-  private readonly pending = new Set<string>();
+  private readonly pending = new SparseSet();
   /** A request (initial, or new subscriptions) is waiting on the next flush: it does not wait for a slot. */
   private requested = false;
   private readonly noncePrefix = randomBytes(4).toString('hex');
   private nonceCount = 0;
   private flushScheduled = false;
   /** Clusters removed from the cache that the client keeps until its routes stop using them. */
-  private drainingClusters = new Set<string>();
+  private readonly drainingClusters = new SparseSet();
   private holdingRemovedClusters = false;
   /** Nonce of the RDS response whose ACK or NACK releases the held clusters. */
   private releaseOnRdsNonce?: string;
@@ -211,11 +212,12 @@ export class DeltaStream {
     const dropped = diff.removed.filter((name) => state.held.has(name));
     if (this.holdingRemovedClusters || dropped.length === 0 || !this.types.has(TypeUrl.RouteConfiguration)) {
       this.holdingRemovedClusters = false;
-      this.drainingClusters = new Set();
+      this.drainingClusters.clear();
       return [];
     }
     this.holdingRemovedClusters = true;
-    this.drainingClusters = new Set(dropped);
+    this.drainingClusters.clear();
+    for (const name of dropped) this.drainingClusters.add(name);
     return dropped;
   }
 

@@ -98,12 +98,21 @@ function copyStatus(p: ProxyStatus): ProxyStatus {
 // Every field from the start: an object that gains fields later grows a separate property store,
 // and a stream holds one of each per type it requested.
 const newTypeStatus = (): TypeStatus => ({ sentVersion: undefined, sentNonce: undefined, ackedVersion: undefined, ackedNonce: undefined, nackError: undefined, responsesSent: 0 });
-const newTypeConfig = (): TypeConfig => ({ sent: undefined, acked: undefined, nackedVersion: undefined, nacks: 0 });
+/** A stream's TypeConfig: the acked response is the sent one (not a copy per ACK), with the ACK's time beside it. */
+interface HeldTypeConfig extends TypeConfig {
+  ackedAt: number;
+}
+
+const newTypeConfig = (): HeldTypeConfig => ({ sent: undefined, acked: undefined, ackedAt: 0, nackedVersion: undefined, nacks: 0 });
+
+function publicConfig({ ackedAt, ...config }: HeldTypeConfig): TypeConfig {
+  return definedOnly({ ...config, acked: config.acked && { ...config.acked, at: ackedAt } });
+}
 
 /** Read it with list()/forNode() and the events; the record* methods are for the xDS streams. */
 export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   private readonly proxies = new Map<number, ProxyStatus>();
-  private readonly configs = new Map<number, Map<string, TypeConfig>>();
+  private readonly configs = new Map<number, Map<string, HeldTypeConfig>>();
 
   /** Copies, sorted by node id then stream id. */
   list(): ProxyStatus[] {
@@ -119,7 +128,7 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
   /** What the stream was sent and acked of `typeUrl` (a copy; undefined if the type was never requested). */
   config(streamId: number, typeUrl: string): TypeConfig | undefined {
     const c = this.configs.get(streamId)?.get(typeUrl);
-    return c && definedOnly(c);
+    return c && publicConfig(c);
   }
 
   /** Resolves once a stream of `nodeId` has acked `version` of `typeUrl`. */
@@ -180,7 +189,10 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
     if (!s) return;
     const c = this.configs.get(streamId)?.get(typeUrl);
     if (c) {
-      if (c.sent?.nonce === nonce) c.acked = { ...c.sent, at: Date.now() };
+      if (c.sent?.nonce === nonce) {
+        c.acked = c.sent;
+        c.ackedAt = Date.now();
+      }
       c.nackedVersion = undefined;
     }
     // The strings the stream sent when they match: the request's own may hold on to its whole text.

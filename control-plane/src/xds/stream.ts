@@ -8,6 +8,7 @@ import type { SnapshotCache } from './cache.js';
 import type { ProxyStatusRegistry } from './proxy-status.js';
 import { StreamLog } from './stream-log.js';
 import { StreamPushGate, type PushLimiter } from './push-limiter.js';
+import { SparseSet } from './sparse-set.js';
 import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
 import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
 import { encodeDiscoveryResponse } from './wire.js';
@@ -42,7 +43,7 @@ export interface StreamContext {
 
 interface TypeState {
   /** Subscribed names (named types only). */
-  names: Set<string>;
+  names: SparseSet;
   /** The subscribed names in name order; computed when first needed after they change. */
   sortedNames?: readonly string[];
   /** Nonce of the latest response of this type; undefined until one was sent on this stream. */
@@ -162,7 +163,8 @@ export class SotwStream {
   private onInitialRequest(req: DiscoveryRequest): void {
     let state = this.types.get(req.typeUrl);
     if (!state) {
-      state = { names: new Set(), sent: [] };
+      // Every field from the start, so the record never grows a separate property store.
+      state = { names: new SparseSet(), sortedNames: undefined, lastNonce: undefined, sentVersion: undefined, sent: [] };
       this.types.set(req.typeUrl, state);
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
     }
@@ -201,8 +203,8 @@ export class SotwStream {
   }
 
   /** The request's names as the cache's own strings where it has them (see SnapshotCache.internName). */
-  private internedNames(req: DiscoveryRequest): Set<string> {
-    const names = new Set<string>();
+  private internedNames(req: DiscoveryRequest): SparseSet {
+    const names = new SparseSet();
     for (const name of req.resourceNames) names.add(this.ctx.cache.internName(req.typeUrl, name));
     return names;
   }
