@@ -8,6 +8,7 @@ import type { StreamNode } from './load/envoy-stream.js';
 import type { LaneResult } from './load/loadgen.js';
 import { fetchRouteConfig } from './route-check.js';
 import { cpuSeconds, procStatus, type Server } from './servers.js';
+import { cpuTimes, stealPercent } from './steal.js';
 import { laneChurn, reconnectStorm, type ChurnStep, type StormResult, type StressOptions } from './stress.js';
 import { callersOf, laneName, laneServices, serviceName, SERVICE_PORT, type TopologyParams } from './topology.js';
 
@@ -31,6 +32,8 @@ export interface RunOptions {
 
 export interface LaneCreate extends LaneResult {
   cpuSeconds: number;
+  /** Percent of the machine's CPU time the hypervisor took during the create (steal.ts). */
+  stealPercent: number;
 }
 
 export interface RunResult {
@@ -117,8 +120,9 @@ export async function runScenarios(server: Server, protocol: 'sotw' | 'delta', o
     const all = [...warm, ...nodes];
     const create = async (lane: ReturnType<typeof createdLane>, into: LaneCreate[]) => {
       const cpuBefore = cpuSeconds(server.pid);
+      const timesBefore = cpuTimes();
       const r = await load.lane({ apiUrl: server.apiUrl, name: lane.name, body: lane.body, expect: expectedClusters(lane, all, params), timeoutMs: 30_000 });
-      into.push({ ...r, cpuSeconds: cpuSeconds(server.pid) - cpuBefore });
+      into.push({ ...r, cpuSeconds: cpuSeconds(server.pid) - cpuBefore, stealPercent: stealPercent(timesBefore, cpuTimes()) });
       if (r.missing.length > 0) result.errors.push(`${lane.name}: ${r.missing.length} streams did not converge (e.g. ${r.missing[0]})`);
       await settle(opts.pauseMs);
     };

@@ -27,11 +27,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGoLoadgen, type LoadgenKind } from './load/driver.js';
 import { busyByArea, topSelfTime } from './profile-summary.js';
+import { cpuTimes, stealPercent } from './steal.js';
 import type { RebuildResult } from './rebuild.js';
 import { renderReport, summarize } from './report.js';
 import { STRESS_DEFAULTS } from './stress.js';
 import { runScenarios, type RunOptions, type RunResult } from './scenarios.js';
-import { percentile } from './stats.js';
+import { fmt, percentile } from './stats.js';
 import { buildGoServer, SERVER_CPU, startGo, startLaneway, writeGoTopology, type Server, type ServerKind } from './servers.js';
 import { benchState, type TopologyParams } from './topology.js';
 
@@ -88,6 +89,7 @@ function rebuildGo(binary: string, topologyFile: string, lanes: number) {
 async function main(): Promise<void> {
   const started = performance.now();
   const loadBefore = loadavg()[0]!;
+  const timesBefore = cpuTimes();
   const opts = flags(process.argv.slice(2));
   const params = { services: opts.services, lanes: opts.lanes, callees: opts.callees };
   const notes: string[] = [];
@@ -145,7 +147,7 @@ async function main(): Promise<void> {
   const file = opts.tag ? `${date}-${opts.tag}` : date;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
-    date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, the ${loadgen.kind === 'go' ? 'Go' : 'Node'} load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
+    date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, the ${loadgen.kind === 'go' ? 'Go' : 'Node'} load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, ${fmt(stealPercent(timesBefore, cpuTimes()))} % of CPU time stolen by the hypervisor over the run (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
     params: { ...params, streams: opts.streams, loadgen: loadgen.kind, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }) },
     durationS: (performance.now() - started) / 1000, notes,
   };
