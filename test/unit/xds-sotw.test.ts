@@ -136,6 +136,25 @@ describe('SotW ADS', () => {
     assert.deepEqual(resourceNames(r3), ['orders', 'payments']);
   });
 
+  test('two streams subscribed to the same names share nothing they can see: one narrowing its names leaves the other as it was', async (t) => {
+    const xds = await setup(t);
+    const a = xds.connect({ id: 'proxy-a', cluster: 'orders' });
+    const b = xds.connect({ id: 'proxy-b', cluster: 'orders' });
+    a.request({ typeUrl: EDS, resourceNames: ['orders', 'payments'] });
+    b.request({ typeUrl: EDS, resourceNames: ['payments', 'orders'] });
+    const [ra, rb] = [await a.next(EDS), await b.next(EDS)];
+    assert.deepEqual([resourceNames(ra), resourceNames(rb)], [['orders', 'payments'], ['orders', 'payments']]);
+    a.ack(ra);
+    b.ack(rb, ['orders']);
+    await xds.server.status.waitForAck('proxy-b', EDS, V.eds);
+    assert.deepEqual(await b.unreadAfter(200), [], 'dropping a name needs no answer');
+    xds.cache.setSnapshot('g', [...without(base(), EDS, 'payments'), endpoints('payments', 9191)]);
+    const update = await a.next(EDS);
+    assert.deepEqual(resourceNames(update), ['orders', 'payments']);
+    assert.equal(endpointPort(update, 'payments'), 9191);
+    assert.deepEqual(await b.unreadAfter(300), [], 'b no longer watches payments, and orders did not change');
+  });
+
   test('an added EDS name is answered immediately with the same version', async (t) => {
     const xds = await setup(t);
     const c = xds.connect();

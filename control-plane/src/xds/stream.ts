@@ -8,10 +8,14 @@ import type { SnapshotCache } from './cache.js';
 import type { ProxyStatusRegistry } from './proxy-status.js';
 import { StreamLog } from './stream-log.js';
 import { StreamPushGate, type PushLimiter } from './push-limiter.js';
-import { SparseSet } from './sparse-set.js';
+import { NameLists, type NameList } from './name-list.js';
 import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
 import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
 import { encodeDiscoveryResponse } from './wire.js';
+
+/** The subscriptions of every SotW stream in this process, each distinct set once. */
+const nameLists = new NameLists();
+const NO_NAMES = nameLists.of([]);
 
 export interface NodeInfo {
   id: string;
@@ -42,10 +46,8 @@ export interface StreamContext {
 }
 
 interface TypeState {
-  /** Subscribed names (named types only). */
-  names: SparseSet;
-  /** The subscribed names in name order; computed when first needed after they change. */
-  sortedNames?: readonly string[];
+  /** Subscribed names (named types only), shared with every stream that subscribed to the same. */
+  names: NameList;
   /** Nonce of the latest response of this type; undefined until one was sent on this stream. */
   lastNonce?: string;
   sentVersion?: string;
@@ -164,12 +166,11 @@ export class SotwStream {
     let state = this.types.get(req.typeUrl);
     if (!state) {
       // Every field from the start, so the record never grows a separate property store.
-      state = { names: new SparseSet(), sortedNames: undefined, lastNonce: undefined, sentVersion: undefined, sent: [] };
+      state = { names: NO_NAMES, lastNonce: undefined, sentVersion: undefined, sent: [] };
       this.types.set(req.typeUrl, state);
       this.ctx.registry.recordRequested(this.ctx.streamId, req.typeUrl);
     }
     state.names = this.internedNames(req);
-    state.sortedNames = undefined;
     this.schedule(req.typeUrl, true);
   }
 
@@ -195,7 +196,6 @@ export class SotwStream {
     const added = [...next].some((n) => !state.names.has(n));
     // Most ACKs repeat the names: keep the set the stream holds, not the request's strings as well.
     if (!added && next.size === state.names.size) return;
-    state.sortedNames = undefined;
     // What was sent of names no longer subscribed does not count as sent: dropping them needs no answer.
     state.sent = state.sent.filter((r) => next.has(r.name));
     state.names = this.internedNames(req);
@@ -203,10 +203,8 @@ export class SotwStream {
   }
 
   /** The request's names as the cache's own strings where it has them (see SnapshotCache.internName). */
-  private internedNames(req: DiscoveryRequest): SparseSet {
-    const names = new SparseSet();
-    for (const name of req.resourceNames) names.add(this.ctx.cache.internName(req.typeUrl, name));
-    return names;
+  private internedNames(req: DiscoveryRequest): NameList {
+    return nameLists.of(req.resourceNames.map((name) => this.ctx.cache.internName(req.typeUrl, name)));
   }
 
   private onSnapshotChanged(changed: readonly string[]): void {
@@ -310,16 +308,11 @@ export class SotwStream {
     if (!this.sink.write(response)) this.blocked = true;
   }
 
-  /** The subscribed resources the snapshot has, in name order. */
+  /** The subscribed resources the snapshot has, in name order (shared with the streams of the same names). */
   private resourcesFor(state: TypeState, typeSnapshot: TypeSnapshot): readonly CachedResource[] {
-    state.sortedNames ??= [...state.names].sort();
-    const found: CachedResource[] = [];
-    for (const name of state.sortedNames) {
-      const r = typeSnapshot.resources.get(name);
-      if (r) found.push(r);
-    }
-    return found;
+    return state.names.resolve(typeSnapshot.resources);
   }
+
 }
 
 /**
@@ -332,17 +325,17 @@ export class SotwStream {
 function anticipateEndpointNames(sent: readonly CachedResource[], next: readonly CachedResource[], snapshot: Snapshot, eds: TypeState): boolean {
   const endpoints = snapshot.types.get(TypeUrl.ClusterLoadAssignment)?.resources;
   if (!endpoints) return false;
-  let added = false;
+  const added: string[] = [];
   let i = 0;
   for (const cluster of next) {
     while (i < sent.length && sent[i]!.name < cluster.name) i++;
     if (i < sent.length && sent[i]!.name === cluster.name) continue;
     if (eds.names.has(cluster.name) || !endpoints.has(cluster.name)) continue;
-    eds.names.add(cluster.name);
-    eds.sortedNames = undefined;
-    added = true;
+    added.push(cluster.name);
   }
-  return added;
+  if (added.length === 0) return false;
+  eds.names = nameLists.of([...eds.names.sorted, ...added]);
+  return true;
 }
 
 /** Whether a resource in both lists (each in name order) has a different version in `next`. */
@@ -365,6 +358,7 @@ function changesAny(sent: readonly CachedResource[], next: readonly CachedResour
 
 /** Whether what a stream would get now differs from what it was last sent (NACKed or not); both in name order. */
 function differs(now: readonly CachedResource[], sent: readonly CachedResource[]): boolean {
+  if (now === sent) return false;
   if (now.length !== sent.length) return true;
   for (let i = 0; i < now.length; i++) {
     const a = now[i]!;

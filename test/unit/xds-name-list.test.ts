@@ -1,0 +1,50 @@
+// SotW streams share one NameList per distinct subscription, and each list resolves its names
+// against a type snapshot once for every stream holding it.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SnapshotCache, TypeUrl } from '../../control-plane/src/xds/cache.js';
+import { NameLists } from '../../control-plane/src/xds/name-list.js';
+import { endpoints } from '../../control-plane/src/xds/testing/fixtures.js';
+
+function edsResources(cache: SnapshotCache, names: string[]) {
+  cache.setSnapshot('g', names.map((name, i) => endpoints(name, 8080 + i)));
+  return cache.getSnapshot('g')!.types.get(TypeUrl.ClusterLoadAssignment)!.resources;
+}
+
+describe('NameList', () => {
+  test('the same names in any order, repeated or not, are one shared list; other names another', () => {
+    const lists = new NameLists();
+    const a = lists.of(['orders', 'payments']);
+    assert.equal(lists.of(['payments', 'orders', 'payments']), a);
+    assert.deepEqual(a.sorted, ['orders', 'payments']);
+    assert.deepEqual([a.size, a.has('orders'), a.has('shipping')], [2, true, false]);
+    const b = lists.of(['orders']);
+    assert.notEqual(b, a);
+    assert.equal(lists.size, 2);
+  });
+
+  test('names that a separator could confuse stay apart', () => {
+    const lists = new NameLists();
+    assert.notEqual(lists.of(['a,b']), lists.of(['a', 'b']));
+    assert.notEqual(lists.of(['a\nb']), lists.of(['a', 'b']));
+  });
+
+  test('resolves to the snapshot resources it names, in name order, skipping names it does not have', () => {
+    const cache = new SnapshotCache();
+    const resources = edsResources(cache, ['shipping', 'orders', 'payments']);
+    const list = new NameLists().of(['payments', 'missing', 'orders']);
+    assert.deepEqual(list.resolve(resources).map((r) => r.name), ['orders', 'payments']);
+  });
+
+  test('one resolution per snapshot: the same array while the snapshot is the same, a new one after it changes', () => {
+    const cache = new SnapshotCache();
+    const first = edsResources(cache, ['orders', 'payments']);
+    const list = new NameLists().of(['orders', 'payments']);
+    const resolved = list.resolve(first);
+    assert.equal(list.resolve(first), resolved);
+    const second = edsResources(cache, ['orders']);
+    assert.notEqual(second, first);
+    assert.deepEqual(list.resolve(second).map((r) => r.name), ['orders']);
+    assert.deepEqual(resolved.map((r) => r.name), ['orders', 'payments'], 'what an earlier push sent is left as it was');
+  });
+});
