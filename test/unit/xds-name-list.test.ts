@@ -23,6 +23,16 @@ describe('NameList', () => {
     assert.equal(lists.size, 2);
   });
 
+  test('extending a list: the list of the names together, worked out once for the same additions', () => {
+    const lists = new NameLists();
+    const base = lists.of(['orders']);
+    const extended = lists.extend(base, ['payments']);
+    assert.equal(extended, lists.of(['orders', 'payments']));
+    assert.equal(lists.extend(base, ['payments']), extended);
+    assert.deepEqual(lists.extend(base, ['shipping']).sorted, ['orders', 'shipping'], 'other additions, another list');
+    assert.deepEqual(base.sorted, ['orders'], 'the list extended is left as it was');
+  });
+
   test('names that a separator could confuse stay apart', () => {
     const lists = new NameLists();
     assert.notEqual(lists.of(['a,b']), lists.of(['a', 'b']));

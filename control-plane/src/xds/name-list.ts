@@ -11,6 +11,8 @@ export class NameList {
   private readonly members: ReadonlySet<string>;
   private resolvedFrom?: Resources;
   private resolved: readonly CachedResource[] = [];
+  /** The list this one last grew into (NameLists.extend), and with which names. */
+  extension?: { added: string; list: NameList };
 
   /** `sorted`: distinct names in code-unit order. */
   constructor(readonly sorted: readonly string[]) {
@@ -56,6 +58,18 @@ export class NameLists {
     this.byKey.set(key, new WeakRef(list));
     this.forget.register(list, key);
     return list;
+  }
+
+  /**
+   * `list` with `added` names too. Every stream of a group adds the same names to the same list
+   * after a cluster push: the first one works the new list out, the others reuse it.
+   */
+  extend(list: NameList, added: readonly string[]): NameList {
+    const key = JSON.stringify(added);
+    if (list.extension?.added === key) return list.extension.list;
+    const extended = this.of([...list.sorted, ...added]);
+    list.extension = { added: key, list: extended };
+    return extended;
   }
 
   /** How many distinct lists are held (for tests). */

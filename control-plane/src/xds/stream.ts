@@ -312,7 +312,6 @@ export class SotwStream {
   private resourcesFor(state: TypeState, typeSnapshot: TypeSnapshot): readonly CachedResource[] {
     return state.names.resolve(typeSnapshot.resources);
   }
-
 }
 
 /**
@@ -334,7 +333,7 @@ function anticipateEndpointNames(sent: readonly CachedResource[], next: readonly
     added.push(cluster.name);
   }
   if (added.length === 0) return false;
-  eds.names = nameLists.of([...eds.names.sorted, ...added]);
+  eds.names = nameLists.extend(eds.names, added);
   return true;
 }
 
