@@ -42,27 +42,36 @@ function endpointsPath(instance: Instance): string {
 // rebuild at 10,000 lanes has 20,000 instances.
 const parsed = new WeakMap<readonly string[], readonly HostPort[]>();
 
-/** Endpoints parsed, de-duplicated and sorted by host:port. */
-function parseAll(endpoints: readonly string[], where: string): readonly HostPort[] {
+/** Endpoints parsed, de-duplicated and sorted by host:port; `where` names them in an error. */
+function parseAll(endpoints: readonly string[], where: () => string): readonly HostPort[] {
   const known = parsed.get(endpoints);
   if (known) return known;
-  const result = Object.freeze([...new Set(endpoints)].sort(byCodeUnits).map((endpoint) => Object.freeze(parseEndpoint(endpoint, where))));
+  const result = Object.freeze([...new Set(endpoints)].sort(byCodeUnits).map((endpoint) => Object.freeze(parseEndpoint(endpoint, where()))));
   if (Object.isFrozen(endpoints)) parsed.set(endpoints, result);
   return result;
 }
 
 /** The instance's endpoints parsed, de-duplicated and sorted by host:port. */
 export function hostPorts(instance: Instance): readonly HostPort[] {
-  return parseAll(instance.endpoints, endpointsPath(instance));
+  return parseAll(instance.endpoints, () => endpointsPath(instance));
 }
 
 function fallbackHostPorts(instance: Instance): readonly HostPort[] {
-  return instance.fallback ? parseAll(instance.fallback, `services/${instance.name}/endpoints`) : [];
+  return instance.fallback ? parseAll(instance.fallback, () => `services/${instance.name}/endpoints`) : [];
+}
+
+/** Whether a parsed list holds a DNS name; remembered with the list, as parsing is. */
+const holdsDnsName = new WeakMap<readonly HostPort[], boolean>();
+
+function anyDnsName(list: readonly HostPort[]): boolean {
+  let known = holdsDnsName.get(list);
+  if (known === undefined) holdsDnsName.set(list, (known = list.some((hp) => !isIpAddress(hp.host))));
+  return known;
 }
 
 /** True when some endpoint is a DNS name, which EDS cannot carry (Envoy wants IPs there). */
 export function needsDns(instance: Instance): boolean {
-  return [...hostPorts(instance), ...fallbackHostPorts(instance)].some((hp) => !isIpAddress(hp.host));
+  return anyDnsName(hostPorts(instance)) || (instance.fallback !== undefined && anyDnsName(fallbackHostPorts(instance)));
 }
 
 // Spill to the next priority only when no endpoint at all is healthy: Envoy shifts load once a

@@ -50,12 +50,29 @@ export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
 const ANY_TYPE_URL = (1 << 3) | 2;
 const ANY_VALUE = (2 << 3) | 2;
 
+/** The type_url field of an Any, encoded once per type URL: four type URLs wrap every resource. */
+const typeUrlFields = new Map<string, Uint8Array>();
+
+function typeUrlField(typeUrl: string): Uint8Array {
+  let field = typeUrlFields.get(typeUrl);
+  if (field === undefined) {
+    const length = Buffer.byteLength(typeUrl, 'utf8');
+    const w = new FieldWriter(Buffer.alloc(fieldSize(length)));
+    w.string(ANY_TYPE_URL, typeUrl, length);
+    // Bounded by the type URLs a caller names, which is the handful xDS serves.
+    if (typeUrlFields.size < 64) typeUrlFields.set(typeUrl, (field = w.buf));
+    else return w.buf;
+  }
+  return field;
+}
+
 /** A serialized google.protobuf.Any wrapping an already-serialized message. */
 export function encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {
-  const typeUrlLength = Buffer.byteLength(typeUrl, 'utf8');
-  const size = fieldSize(typeUrlLength) + fieldSize(value.byteLength);
+  const prefix = typeUrlField(typeUrl);
+  const size = prefix.byteLength + fieldSize(value.byteLength);
   const w = new FieldWriter(Buffer.allocUnsafe(size));
-  w.string(ANY_TYPE_URL, typeUrl, typeUrlLength);
+  w.buf.set(prefix, 0);
+  w.pos = prefix.byteLength;
   w.bytes(ANY_VALUE, value);
   // A plain Uint8Array, like the generated code's output: cached bytes compare equal to decoded ones.
   return new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.buf.byteLength);
