@@ -2,6 +2,7 @@
 import { pino } from 'pino';
 import { ConfigError, parseConfig } from './runtime/config.js';
 import { startControlPlane } from './runtime/control-plane.js';
+import { applyHeapGrowth } from './runtime/heap-growth.js';
 
 export async function serve(argv: string[]): Promise<void> {
   let config;
@@ -12,6 +13,7 @@ export async function serve(argv: string[]): Promise<void> {
     console.error(`laneway: ${err.message}`);
     process.exit(2);
   }
+  applyHeapGrowth(config.heapGrowingPercent ?? 0);
   const logger = pino({ level: config.logLevel, base: { component: 'laneway' } });
   const running = await startControlPlane(config, logger).catch((err: Error) => {
     logger.fatal({ err }, 'control plane failed to start');

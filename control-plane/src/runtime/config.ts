@@ -22,13 +22,15 @@ export interface ControlPlaneConfig {
   pushMaxDelayMs?: number;
   /** Change pushes in flight across all ADS streams (xds/push-limiter.ts); 0: no cap. */
   maxConcurrentPushes?: number;
+  /** V8's old-generation growth after a major GC, in percent of the live heap (runtime/heap-growth.ts); 0: V8 chooses. */
+  heapGrowingPercent?: number;
 }
 
 interface OptionSpec {
   key: keyof ControlPlaneConfig;
   flag?: string;
   env: string;
-  kind: 'string' | 'port' | 'boolean' | 'ms' | 'count';
+  kind: 'string' | 'port' | 'boolean' | 'ms' | 'count' | 'percent';
   default?: string;
 }
 
@@ -47,6 +49,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'pushHoldOffMs', flag: '--push-hold-off-ms', env: 'LANEWAY_PUSH_HOLD_OFF_MS', kind: 'ms', default: '100' },
   { key: 'pushMaxDelayMs', flag: '--push-max-delay-ms', env: 'LANEWAY_PUSH_MAX_DELAY_MS', kind: 'ms', default: '1000' },
   { key: 'maxConcurrentPushes', flag: '--max-concurrent-pushes', env: 'LANEWAY_MAX_CONCURRENT_PUSHES', kind: 'count', default: '100' },
+  { key: 'heapGrowingPercent', flag: '--heap-growing-percent', env: 'LANEWAY_HEAP_GROWING_PERCENT', kind: 'percent', default: '100' },
 ];
 
 export const USAGE = `usage: laneway serve [options]
@@ -87,6 +90,7 @@ function parseValue(o: OptionSpec, source: string, raw: string): string | number
     case 'boolean': return parseBoolean(source, raw);
     case 'ms': return parseInteger(source, raw, 60_000, 'a number of milliseconds');
     case 'count': return parseInteger(source, raw, 1_000_000, 'a count');
+    case 'percent': return parseInteger(source, raw, 1_000, 'a percentage');
     default: return raw;
   }
 }
