@@ -41,6 +41,12 @@ const RESULTS = join(ROOT, 'test/bench/results');
 const BUDGET_S = 14 * 60;
 const ALL: ServerKind[] = ['laneway', 'laneway-delta', 'gcp-linear', 'gcp-snapshot'];
 
+/** Environment the Laneway servers inherit that changes how they run, so a report says what it measured. */
+function lanewayTuning(): Record<string, string> {
+  const names = ['LANEWAY_HEAP_GROWING_PERCENT', 'LANEWAY_MAX_CONCURRENT_PUSHES', 'LANEWAY_PUSH_HOLD_OFF_MS', 'LANEWAY_PUSH_MAX_DELAY_MS', 'LANEWAY_BENCH_V8_FLAGS'];
+  return Object.fromEntries(names.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+}
+
 function flags(argv: string[]) {
   const get = (name: string) => {
     const i = argv.indexOf(`--${name}`);
@@ -148,7 +154,7 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
     date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, the ${loadgen.kind === 'go' ? 'Go' : 'Node'} load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, ${fmt(stealPercent(timesBefore, cpuTimes()))} % of CPU time stolen by the hypervisor over the run (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
-    params: { ...params, streams: opts.streams, loadgen: loadgen.kind, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }) },
+    params: { ...params, streams: opts.streams, loadgen: loadgen.kind, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }), ...lanewayTuning() },
     durationS: (performance.now() - started) / 1000, notes,
   };
   const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));
