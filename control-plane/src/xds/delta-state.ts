@@ -2,6 +2,7 @@
 // it holds (as far as this stream told it), and the diff that brings it up to a snapshot.
 import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import { HeldResources, versionStub } from './delta-held.js';
+import { SUBSCRIPTIONS, type NameList } from './name-list.js';
 import type { CachedResource, TypeSnapshot } from './snapshot.js';
 import { SparseSet } from './sparse-set.js';
 import { isWildcardType } from './type-urls.js';
@@ -31,7 +32,8 @@ function byName(a: { name: string }, b: { name: string }): number {
 
 export class DeltaTypeState {
   wildcard = false;
-  readonly subscribed = new Set<string>();
+  /** Subscribed names, shared with every stream (of any group) that subscribed to the same. */
+  subscribed: NameList = SUBSCRIPTIONS.of([]);
   /**
    * Names sent ahead of the client's subscription (endpoints of clusters it was just sent), until
    * it subscribes to them or answers the response that carried them.
@@ -73,8 +75,14 @@ export class DeltaTypeState {
 
   /** Honoured whatever the nonce: the protocol makes subscription changes independent of ACKs. */
   applySubscriptions(req: DeltaDiscoveryRequest, initial: boolean, intern: Intern): void {
+    let added: string[] = [];
+    const subscribeAdded = () => {
+      if (added.length > 0) this.subscribed = SUBSCRIPTIONS.extend(this.subscribed, added);
+      added = [];
+    };
     for (const requested of req.resourceNamesSubscribe) {
       if (requested === WILDCARD) {
+        subscribeAdded();
         this.held.freezeOutOfScope();
         this.wildcard = true;
         this.mustAnswer = true;
@@ -85,23 +93,28 @@ export class DeltaTypeState {
       // A re-subscribe is always answered; on the first request, what the client holds is not resent.
       // A name sent ahead crossed this subscription on the wire: the response carrying it answers it.
       if (this.anticipated.delete(name) ? !holds : !initial || !holds) this.forced.add(name);
-      this.subscribed.add(name);
+      added.push(name);
     }
+    subscribeAdded();
+    // Unsubscribing a name the client never had changes nothing.
+    const removed = new Set<string>();
+    const unsubscribeRemoved = () => {
+      if (removed.size > 0) this.subscribed = SUBSCRIPTIONS.of(this.subscribed.sorted.filter((name) => !removed.has(name)));
+      removed.clear();
+    };
     for (const name of req.resourceNamesUnsubscribe) {
       if (name === WILDCARD) {
+        unsubscribeRemoved();
         this.wildcard = false;
         this.held.pruneOutOfScope();
       } else {
-        this.unsubscribe(name);
+        removed.add(name);
+        this.forced.delete(name);
       }
     }
-  }
-
-  /** Unsubscribing a name the client never had changes nothing. */
-  private unsubscribe(name: string): void {
-    this.subscribed.delete(name);
-    this.forced.delete(name);
-    if (!this.wildcard) this.held.pruneOutOfScope();
+    const unsubscribed = removed.size > 0;
+    unsubscribeRemoved();
+    if (unsubscribed && !this.wildcard) this.held.pruneOutOfScope();
   }
 
   /**
@@ -148,10 +161,10 @@ export class DeltaTypeState {
     };
     if (this.wildcard) {
       for (const name of snapshot.resources.keys()) consider(name);
-      for (const name of this.subscribed) if (!snapshot.resources.has(name)) consider(name);
+      for (const name of this.subscribed.sorted) if (!snapshot.resources.has(name)) consider(name);
       for (const name of this.held.names()) if (!snapshot.resources.has(name) && !this.subscribed.has(name)) consider(name);
     } else {
-      for (const name of this.subscribed) consider(name);
+      for (const name of this.subscribed.sorted) consider(name);
       for (const name of this.anticipated) if (!this.subscribed.has(name)) consider(name);
     }
     return { updated: updated.sort(byName), removed: removed.sort() };

@@ -1,6 +1,7 @@
-// The resource names a SotW stream subscribed to, as one immutable object shared by every stream
-// that subscribed to the same names: the streams of a proxy group (about 20 each at 10,000 streams)
-// ask for the same endpoints, and each kept its own set, sorted copy and resolved list before.
+// The resource names a stream subscribed to (SotW, and delta per type), as one immutable object
+// shared by every stream that subscribed to the same names: the streams of a proxy group (about 20
+// each at 10,000 streams) ask for the same endpoints, and each kept its own set, sorted copy and
+// resolved list before.
 // The list also remembers what its names resolved to in the last type snapshot it was asked about,
 // so a push to the group's streams looks the names up once, not once per stream.
 import type { CachedResource, TypeSnapshot } from './snapshot.js';
@@ -77,3 +78,6 @@ export class NameLists {
     return this.byKey.size;
   }
 }
+
+/** The subscriptions of every stream in this process, SotW and delta, each distinct set once. */
+export const SUBSCRIPTIONS = new NameLists();

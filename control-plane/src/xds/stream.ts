@@ -8,13 +8,12 @@ import type { SnapshotCache } from './cache.js';
 import type { ProxyStatusRegistry } from './proxy-status.js';
 import { StreamLog } from './stream-log.js';
 import { StreamPushGate, type PushLimiter } from './push-limiter.js';
-import { NameLists, type NameList } from './name-list.js';
+import { SUBSCRIPTIONS, type NameList } from './name-list.js';
 import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
 import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
 import { encodeDiscoveryResponse } from './wire.js';
 
-/** The subscriptions of every SotW stream in this process, each distinct set once. */
-const nameLists = new NameLists();
+const nameLists = SUBSCRIPTIONS;
 const NO_NAMES = nameLists.of([]);
 
 export interface NodeInfo {
