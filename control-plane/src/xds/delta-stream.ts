@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { DeltaDiscoveryRequest } from '../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import { DeltaTypeState, type DeltaDiff, type Intern } from './delta-state.js';
-import { encodeDeltaDiscoveryResponse } from './delta-wire.js';
+import { DeltaDiscoveryResponseBytes } from './delta-wire.js';
 import type { Snapshot, TypeSnapshot } from './snapshot.js';
 import { StreamLog } from './stream-log.js';
 import { StreamPushGate } from './push-limiter.js';
@@ -243,7 +243,7 @@ export class DeltaStream {
     if (diff.updated.length === 0 && diff.removed.length === 0 && !state.mustAnswer) return;
     const version = this.holdingRemovedClusters && typeUrl === TypeUrl.Cluster ? `${typeSnapshot.version}+draining` : typeSnapshot.version;
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
-    const response = encodeDeltaDiscoveryResponse({
+    const response = new DeltaDiscoveryResponseBytes({
       systemVersionInfo: version,
       resources: diff.updated,
       removedResources: diff.removed,

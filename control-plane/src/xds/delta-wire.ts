@@ -3,6 +3,7 @@
 // resource and shared by every delta stream; a response only adds the per-stream fields.
 import type { CachedResource } from './snapshot.js';
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
+import type { EncodedResponse } from './response-scratch.js';
 
 export interface DeltaResponseParts {
   /** For debugging only (Envoy logs it); we send the type's snapshot version. */
@@ -62,7 +63,7 @@ function stringsSize(values: readonly string[], lengths: number[]): number {
   return size;
 }
 
-export function encodeDeltaDiscoveryResponse(parts: DeltaResponseParts): Buffer {
+export function encodeDeltaDiscoveryResponse(parts: DeltaResponseParts, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const versionLength = Buffer.byteLength(parts.systemVersionInfo, 'utf8');
   const typeUrlLength = Buffer.byteLength(parts.typeUrl, 'utf8');
   const nonceLength = Buffer.byteLength(parts.nonce, 'utf8');
@@ -76,7 +77,7 @@ export function encodeDeltaDiscoveryResponse(parts: DeltaResponseParts): Buffer 
   size += stringsSize(parts.removedResources, removedLengths);
   if (cpLength > 0) size += fieldSize(cpLength);
 
-  const w = new FieldWriter(Buffer.allocUnsafe(size));
+  const w = new FieldWriter(alloc(size));
   if (versionLength > 0) w.string(SYSTEM_VERSION_INFO, parts.systemVersionInfo, versionLength);
   for (const r of encoded) w.bytes(RESOURCES, r);
   w.string(TYPE_URL, parts.typeUrl, typeUrlLength);
@@ -89,4 +90,13 @@ export function encodeDeltaDiscoveryResponse(parts: DeltaResponseParts): Buffer 
   }
   if (w.pos !== size) throw new Error(`DeltaDiscoveryResponse encoding wrote ${w.pos} bytes, expected ${size}`);
   return w.buf;
+}
+
+/** A DeltaDiscoveryResponse encoded when the transport serializes it (response-scratch.ts). */
+export class DeltaDiscoveryResponseBytes implements EncodedResponse {
+  constructor(readonly parts: DeltaResponseParts) {}
+
+  encode(alloc: (size: number) => Buffer): Buffer {
+    return encodeDeltaDiscoveryResponse(this.parts, alloc);
+  }
 }

@@ -13,11 +13,12 @@ import {
 import type { Logger } from 'pino';
 import { DeltaStream } from './delta-stream.js';
 import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from './request-wire.js';
+import { serializeResponse, type EncodedResponse } from './response-scratch.js';
 import { SotwStream, type StreamContext, type StreamSink } from './stream.js';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
 
-/** Server side: responses are pre-encoded (Delta)DiscoveryResponse bytes (wire.ts, delta-wire.ts) and pass through. */
+/** Server side: responses are (Delta)DiscoveryResponses encoded at serialization, into a shared scratch buffer grpc-js copies out at once (response-scratch.ts). */
 export const adsServiceDefinition: ServiceDefinition = {
   StreamAggregatedResources: {
     path: `${SERVICE}/StreamAggregatedResources`,
@@ -25,7 +26,7 @@ export const adsServiceDefinition: ServiceDefinition = {
     responseStream: true,
     requestSerialize: (req: DiscoveryRequest) => Buffer.from(toBinary(DiscoveryRequestSchema, req)),
     requestDeserialize: (bytes: Buffer) => decodeDiscoveryRequest(bytes),
-    responseSerialize: (encoded: Uint8Array) => (Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded)),
+    responseSerialize: serializeResponse,
     responseDeserialize: (bytes: Buffer) => fromBinary(DiscoveryResponseSchema, bytes),
   },
   DeltaAggregatedResources: {
@@ -34,7 +35,7 @@ export const adsServiceDefinition: ServiceDefinition = {
     responseStream: true,
     requestSerialize: (req: DeltaDiscoveryRequest) => Buffer.from(toBinary(DeltaDiscoveryRequestSchema, req)),
     requestDeserialize: (bytes: Buffer) => decodeDeltaDiscoveryRequest(bytes),
-    responseSerialize: (encoded: Uint8Array) => (Buffer.isBuffer(encoded) ? encoded : Buffer.from(encoded)),
+    responseSerialize: serializeResponse,
     responseDeserialize: (bytes: Buffer) => fromBinary(DeltaDiscoveryResponseSchema, bytes),
   },
 };
@@ -60,7 +61,7 @@ function endWithStatus(call: AnyDuplexCall, code: status, details: string): void
 class CallSink implements StreamSink {
   constructor(private readonly call: AnyDuplexCall) {}
 
-  write(response: Buffer): boolean {
+  write(response: EncodedResponse): boolean {
     return this.call.write(response);
   }
 

@@ -11,7 +11,8 @@ import { StreamPushGate, type PushLimiter } from './push-limiter.js';
 import { SUBSCRIPTIONS, type NameList } from './name-list.js';
 import type { CachedResource, Snapshot, TypeSnapshot } from './snapshot.js';
 import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls.js';
-import { encodeDiscoveryResponse } from './wire.js';
+import type { EncodedResponse } from './response-scratch.js';
+import { DiscoveryResponseBytes } from './wire.js';
 
 const nameLists = SUBSCRIPTIONS;
 const NO_NAMES = nameLists.of([]);
@@ -26,8 +27,8 @@ export interface NodeInfo {
 export type GroupForNode = (node: NodeInfo) => { group: string } | { error: string };
 
 export interface StreamSink {
-  /** false: the transport is full; call onDrain() when it empties. */
-  write(response: Buffer): boolean;
+  /** false: the transport is full; call onDrain() when it empties. Encoded when the transport serializes it. */
+  write(response: EncodedResponse): boolean;
   /** Ends the stream with a non-OK status. */
   fail(code: status, details: string): void;
 }
@@ -282,7 +283,7 @@ export class SotwStream {
     const nonce = `${this.noncePrefix}-${++this.nonceCount}`;
     const previousClusters = this.sentClusters;
     const rewarms = typeUrl === TypeUrl.Cluster && (state.lastNonce === undefined || changesAny(previousClusters, resources));
-    const response = encodeDiscoveryResponse({
+    const response = new DiscoveryResponseBytes({
       versionInfo: version,
       resources: resources.map((r) => r.anyBytes),
       typeUrl,

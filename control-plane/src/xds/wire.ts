@@ -1,6 +1,7 @@
 // DiscoveryResponse wire bytes built from already-encoded Any resources: one exact-size buffer,
 // the cached resources copied in, never re-serialized, whatever the number of streams.
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
+import type { EncodedResponse } from './response-scratch.js';
 
 export interface ResponseParts {
   versionInfo: string;
@@ -21,7 +22,7 @@ const CONTROL_PLANE = (6 << 3) | 2;
 const CONTROL_PLANE_IDENTIFIER = (1 << 3) | 2; // envoy.config.core.v3.ControlPlane.identifier
 
 
-export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
+export function encodeDiscoveryResponse(parts: ResponseParts, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const versionLength = Buffer.byteLength(parts.versionInfo, 'utf8');
   const typeUrlLength = Buffer.byteLength(parts.typeUrl, 'utf8');
   const nonceLength = Buffer.byteLength(parts.nonce, 'utf8');
@@ -32,7 +33,7 @@ export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
   for (const any of parts.resources) size += fieldSize(any.byteLength);
   if (cpLength > 0) size += fieldSize(cpLength);
 
-  const w = new FieldWriter(Buffer.allocUnsafe(size));
+  const w = new FieldWriter(alloc(size));
   if (versionLength > 0) w.string(VERSION_INFO, parts.versionInfo, versionLength);
   for (const any of parts.resources) w.bytes(RESOURCES, any);
   w.string(TYPE_URL, parts.typeUrl, typeUrlLength);
@@ -44,6 +45,15 @@ export function encodeDiscoveryResponse(parts: ResponseParts): Buffer {
   }
   if (w.pos !== size) throw new Error(`DiscoveryResponse encoding wrote ${w.pos} bytes, expected ${size}`);
   return w.buf;
+}
+
+/** A DiscoveryResponse encoded when the transport serializes it (response-scratch.ts). */
+export class DiscoveryResponseBytes implements EncodedResponse {
+  constructor(readonly parts: ResponseParts) {}
+
+  encode(alloc: (size: number) => Buffer): Buffer {
+    return encodeDiscoveryResponse(this.parts, alloc);
+  }
 }
 
 // google.protobuf.Any: type_url = 1, value = 2.
