@@ -14,8 +14,7 @@ import { TypeUrl, inPushOrder, isWildcardType, shortTypeName } from './type-urls
 import type { EncodedResponse } from './response-scratch.js';
 import { DiscoveryResponseBytes } from './wire.js';
 
-const nameLists = SUBSCRIPTIONS;
-const NO_NAMES = nameLists.of([]);
+const NO_NAMES = SUBSCRIPTIONS.of([]);
 
 export interface NodeInfo {
   id: string;
@@ -204,7 +203,7 @@ export class SotwStream {
 
   /** The request's names as the cache's own strings where it has them (see SnapshotCache.internName). */
   private internedNames(req: DiscoveryRequest): NameList {
-    return nameLists.of(req.resourceNames.map((name) => this.ctx.cache.internName(req.typeUrl, name)));
+    return SUBSCRIPTIONS.of(req.resourceNames.map((name) => this.ctx.cache.internName(req.typeUrl, name)));
   }
 
   private onSnapshotChanged(changed: readonly string[]): void {
@@ -333,7 +332,7 @@ function anticipateEndpointNames(sent: readonly CachedResource[], next: readonly
     added.push(cluster.name);
   }
   if (added.length === 0) return false;
-  eds.names = nameLists.extend(eds.names, added);
+  eds.names = SUBSCRIPTIONS.extend(eds.names, added);
   return true;
 }
 
