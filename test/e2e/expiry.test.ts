@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalMesh } from '../../deploy/local/mesh.js';
+import { loadStore } from '../../control-plane/src/sources/store-file.js';
 import { waitFor } from '../../deploy/local/processes.js';
 import { get, waitForPath } from '../support/mesh-client.js';
 
@@ -52,7 +53,8 @@ describe('lane expiry through real Envoy sidecars', () => {
   test('a 2 s lane that expires while the control plane is down is gone once it restarts', async () => {
     const expiresAt = await createBriefLane('brief-2');
     await mesh.controlPlane.kill();
-    const stored = JSON.parse(readFileSync(join(workDir, 'data/state.json'), 'utf8')) as { lanes: Record<string, unknown> };
+    // Read as the store reads it at start: the state file and its journal.
+    const stored = (await loadStore(join(workDir, 'data'), new Date().toISOString())).contents.state;
     assert.ok(Object.hasOwn(stored.lanes, 'brief-2'), 'the lane was still stored when the control plane died');
     // Envoys keep their last config while the control plane is down: the lane is still routed.
     assert.equal((await get(mesh.ingressUrl, { 'x-lane': 'brief-2' })).path, VIA_FEATURE_X_ORDERS);

@@ -69,7 +69,8 @@ describe('REST API over HTTP', () => {
 
   test('an invalid definition is a 400 naming every field, and changes nothing', async () => {
     const lanesBefore = await call('GET', '/v1/lanes');
-    const fileBefore = readFileSync(join(dataDir, 'state.json'), 'utf8');
+    const files = () => ['state.json', 'journal-0.jsonl'].map((name) => readFileSync(join(dataDir, name), 'utf8'));
+    const fileBefore = files();
     const bad = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] }, colour: 5 });
     assert.deepEqual(bad, { status: 400, type: 'application/json; charset=utf-8', body: {
       error: 'invalid_definition',
@@ -100,7 +101,7 @@ describe('REST API over HTTP', () => {
     assert.deepEqual(list.body.details, [{ path: 'services/orders', reason: 'the body must be a JSON object, got a list' }]);
     for (const r of [badEndpoint, dangling, cycle, renamed, badName, reserved, list]) assert.equal(r.status, 400);
     assert.deepEqual(await call('GET', '/v1/lanes'), lanesBefore);
-    assert.equal(readFileSync(join(dataDir, 'state.json'), 'utf8'), fileBefore);
+    assert.deepEqual(files(), fileBefore);
   });
 
   test('unknown names and routes are 404', async () => {

@@ -61,7 +61,7 @@ describe('state file text', () => {
   test('the whole file: equal to JSON.stringify, before and after a write that replaces one lane', () => {
     const lanes = deepFreeze({ 'feature-x': { name: 'feature-x', services: { orders: ['10.1.0.1:8080'] } }, 'feature-y': { name: 'feature-y', fallback: 'feature-x', services: {} } });
     const before = contents(lanes);
-    const plain = (c: StoreContents) => `${JSON.stringify({ format: 2, ...c.state, meta: c.meta })}\n`;
+    const plain = (c: StoreContents) => `${JSON.stringify({ format: 3, journal: 0, ...c.state, meta: c.meta })}\n`;
     assert.equal(stateFileText(before), plain(before));
     // A write replaces the lane object; the one it did not touch keeps its remembered bytes.
     const after = contents({ ...lanes, 'feature-y': deepFreeze({ name: 'feature-y', services: { orders: ['10.1.0.2:8080'] } }) });

@@ -37,12 +37,13 @@ describe('FileStore versions', () => {
     const clock = { now: T0 };
     const store = await openAt(dir, clock);
     assert.equal((await store.putService(orders)).meta.resourceVersion, '1');
-    const fileBefore = readFileSync(join(dir, 'state.json'), 'utf8');
+    const files = () => ['state.json', 'journal-0.jsonl'].map((name) => readFileSync(join(dir, name), 'utf8'));
+    const fileBefore = files();
     clock.now = T1;
     assert.deepEqual(await store.putService({ ...orders }), {
       value: orders, meta: { resourceVersion: '1', createdAt: T0, updatedAt: T0 }, created: false, changed: false,
     });
-    assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), fileBefore);
+    assert.deepEqual(files(), fileBefore);
     assert.deepEqual((await store.putService({ ...orders, port: 9090 })).meta, { resourceVersion: '2', createdAt: T0, updatedAt: T1 });
     assert.equal((await store.putLane(featureX)).meta.resourceVersion, '3');
     assert.equal(store.meta().revision, 3);
@@ -108,6 +109,6 @@ describe('FileStore versions', () => {
     const store = await openAt(dir, { now: T1 });
     assert.deepEqual(store.getLane('feature-x'), { value: featureX, meta: { resourceVersion: '0', createdAt: T1, updatedAt: T1 } });
     assert.equal((await store.putLane({ ...featureX, owner: 'ana' }, { ifMatch: ['0'] })).meta.resourceVersion, '1');
-    assert.equal(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).format, 2);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).format, 3, 'rewritten at open: an older binary must not read it and miss the journal');
   });
 });

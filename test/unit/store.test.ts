@@ -12,6 +12,8 @@ import { FileStore } from '../../control-plane/src/sources/store.js';
 const root = mkdtempSync(join(tmpdir(), 'laneway-store-'));
 let n = 0;
 const freshDir = () => join(root, `d${++n}`);
+/** Every file of the data directory, by name: what a write must leave alone when it is refused. */
+const disk = (dir: string) => Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const orders: Service = { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:8080'] };
@@ -39,21 +41,27 @@ describe('FileStore', () => {
       services: { orders: { ...orders, port: 8081 } },
       lanes: { 'feature-x': featureX },
     });
-    assert.deepEqual(readdirSync(dir), ['state.json'], 'no temporary files left behind');
+    assert.deepEqual(readdirSync(dir).sort(), ['journal-0.jsonl', 'state.json'], 'no temporary files left behind');
   });
 
-  test('a file of more pieces than one writev takes (IOV_MAX 1024) is written whole, byte for byte', async () => {
+  test('a file of more pieces than one writev takes (IOV_MAX 1024) is written whole, byte for byte, on close', async () => {
     const dir = freshDir();
     const store = await FileStore.open(dir, { now: () => new Date('2030-01-01T00:00:00Z') });
     await store.putService(orders);
     // Each lane is four pieces of the file (its member and a comma, in lanes and in meta.lanes).
     for (let i = 0; i < 400; i++) await store.putLane({ name: `lane-${i}`, services: { orders: [`10.1.${i >> 8}.${i & 255}:8080`] } });
-    const disk = readFileSync(join(dir, 'state.json'), 'utf8');
-    const parsed = JSON.parse(disk) as { format: number; lanes: Record<string, Lane>; meta: { revision: number } };
+    await store.close();
+    await assert.rejects(store.putLane(featureX), { message: 'the store is closed' });
+    assert.deepEqual(readdirSync(dir), ['state.json'], 'closing folded the journal into the state file');
+    const text = readFileSync(join(dir, 'state.json'), 'utf8');
+    const parsed = JSON.parse(text) as { format: number; journal: number; lanes: Record<string, Lane>; meta: { revision: number } };
+    assert.equal(parsed.format, 3);
+    assert.equal(parsed.journal, 1, 'the state file names the next journal');
     assert.equal(Object.keys(parsed.lanes).length, 400);
     assert.deepEqual(parsed.lanes['lane-399'], { name: 'lane-399', services: { orders: ['10.1.1.143:8080'] } });
     assert.equal(parsed.meta.revision, 401);
-    assert.equal(disk, `${JSON.stringify(parsed)}\n`, 'compact JSON, one newline, nothing cut or doubled');
+    assert.equal(text, `${JSON.stringify(parsed)}\n`, 'compact JSON, one newline, nothing cut or doubled');
+    assert.deepEqual((await FileStore.open(dir)).getLane('lane-7')?.meta.resourceVersion, '9');
   });
 
   test('the snapshot is frozen and later writes do not change it', async () => {
@@ -88,7 +96,7 @@ describe('FileStore', () => {
     const store = await FileStore.open(dir);
     await store.putService(orders);
     await store.putLane(featureX);
-    const disk = readFileSync(join(dir, 'state.json'), 'utf8');
+    const files = disk(dir);
     const memory = store.state();
     const bad: Array<[() => Promise<unknown>, string[]]> = [
       [() => store.putLane({ name: 'feature-x', fallback: 'nope', services: { orders: ['bad'] } }), [
@@ -107,7 +115,7 @@ describe('FileStore', () => {
       });
     }
     assert.equal(store.state(), memory);
-    assert.equal(readFileSync(join(dir, 'state.json'), 'utf8'), disk);
+    assert.deepEqual(disk(dir), files);
   });
 
   test('a fallback cycle is refused when written', async () => {
@@ -152,8 +160,8 @@ describe('FileStore', () => {
     const store = await FileStore.open(dir);
     const seen: string[][] = [];
     store.onChange((state) => {
-      const onDisk = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { services: object };
-      assert.deepEqual(Object.keys(onDisk.services), Object.keys(state.services));
+      const journal = readFileSync(join(dir, 'journal-0.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { name: string });
+      assert.deepEqual(journal.map((entry) => entry.name), Object.keys(state.services), 'each write is in the journal before anyone hears of it');
       seen.push(Object.keys(state.services));
     });
     const names = Array.from({ length: 20 }, (_, i) => `svc-${i}`);

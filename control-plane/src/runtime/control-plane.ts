@@ -124,6 +124,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       await api.close();
       await xds.close();
       debug.close();
+      // Last: nothing above can write any more; folds the journal into state.json.
+      await store.close();
     },
   };
 }

@@ -1,7 +1,9 @@
 // The embedded durable store (written by the REST API): every write runs alone, on a private copy,
-// is validated as a whole, persisted (see store-file.ts), and only then becomes the current state.
+// is validated, appended to the journal (store-journal.ts, on disk before it resolves), and only
+// then becomes the current state. The state file (store-file.ts) is rewritten when the journal has
+// grown to its size, so a write costs what it changed and the journal stays as small as the state.
 import { isDeepStrictEqual } from 'node:util';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError, type Validated } from '../model/errors.js';
 import { deepFreeze } from '../model/deep-freeze.js';
@@ -9,7 +11,8 @@ import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
 import { recordChange, type Touched } from '../model/state-changes.js';
 import { isValidAfter } from '../model/validate-change.js';
-import { loadContents, persistContents, stateFileBytes, STATE_FILE, TEMP_PREFIX, type LaneMeta, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
+import { FORMAT, loadStore, persistContents, stateFileBytes, syncDirectory, TEMP_PREFIX, type LaneMeta, type LoadedStore, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
+import { journalFile, journalLines, journalSequence, JournalWriter } from './store-journal.js';
 
 export type { LaneMeta, ObjectMeta, StoreMeta } from './store-file.js';
 
@@ -40,7 +43,12 @@ export type ChangeListener = (state: MeshState) => void;
 export interface StoreOptions {
   /** The clock for createdAt/updatedAt (tests pass a fixed one). */
   now?: () => Date;
+  /** The journal is compacted once it holds this many bytes or as many as the state file, whichever is more. */
+  minCompactBytes?: number;
 }
+
+/** Below this a compaction would rewrite a small state file often for little gain. */
+const MIN_COMPACT_BYTES = 1 << 20;
 
 type Kind = 'services' | 'lanes';
 
@@ -106,27 +114,58 @@ export class FileStore {
   private current: StoreContents;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<ChangeListener>();
+  private journalSequence: number;
+  private journal: JournalWriter;
+  private compactAt: number;
+  private compactionQueued = false;
+  private closed = false;
 
   private constructor(
     private readonly dataDir: string,
-    initial: StoreContents,
+    loaded: LoadedStore,
     private readonly now: () => Date,
+    private readonly minCompactBytes: number,
   ) {
-    this.current = deepFreeze(initial);
-    // Encodes every object's state-file member now, at start, so the first write after a start
-    // costs what later ones do instead of serializing every lane (state-json.ts remembers them).
-    stateFileBytes(this.current);
+    this.current = deepFreeze(loaded.contents);
+    this.journalSequence = loaded.journal;
+    this.journal = this.journalWriter(loaded.journal, loaded.journalBytes);
+    // Encodes every object's state-file member now, at start, so the first compaction costs what
+    // later ones do instead of serializing every lane (state-json.ts remembers them).
+    this.compactAt = Math.max(minCompactBytes, stateFileBytes(this.current, this.journalSequence).length);
   }
 
-  /** Loads `<dataDir>/state.json` (missing: empty state; unreadable or invalid: throws naming the file). */
+  /**
+   * Loads `<dataDir>/state.json` and its journal (missing: empty state; unreadable or invalid:
+   * throws naming the file). A journal's unfinished last entry, a write never acknowledged, is cut off.
+   */
   static async open(dataDir: string, options: StoreOptions = {}): Promise<FileStore> {
     const now = options.now ?? (() => new Date());
     await mkdir(dataDir, { recursive: true });
-    // Leftovers of writes interrupted before their rename; the real file is untouched by them.
+    const loaded = await loadStore(dataDir, now().toISOString());
     for (const name of await readdir(dataDir)) {
-      if (name.startsWith(TEMP_PREFIX)) await rm(join(dataDir, name), { force: true });
+      // Leftovers of state-file writes interrupted before their rename, and journals the state file
+      // does not name (a finished compaction had not yet deleted them, or the file was replaced).
+      const sequence = journalSequence(name);
+      const stale = sequence !== undefined && (sequence !== loaded.journal || loaded.format !== FORMAT);
+      if (name.startsWith(TEMP_PREFIX) || stale) await rm(join(dataDir, name), { force: true });
     }
-    return new FileStore(dataDir, await loadContents(join(dataDir, STATE_FILE), now().toISOString()), now);
+    if (loaded.droppedTail !== undefined) {
+      await truncate(join(dataDir, journalFile(loaded.journal)), loaded.journalBytes);
+      process.emitWarning(`store journal ${journalFile(loaded.journal)}: dropped an unfinished last entry, a write that was never acknowledged (${loaded.droppedTail})`);
+    }
+    // An older binary would read an older-format file and miss the journal; this one must never add
+    // a journal to it. A new data directory gets its file at once, so it always says what it holds.
+    if (loaded.format !== FORMAT || !loaded.fromFile) await persistContents(dataDir, loaded.contents, loaded.journal);
+    return new FileStore(dataDir, loaded, now, options.minCompactBytes ?? MIN_COMPACT_BYTES);
+  }
+
+  /** Finishes queued writes and folds the journal into the state file. Later writes are refused. */
+  close(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.journal.size > 0) await this.compact();
+    });
   }
 
   /** The current definitions, deep-frozen: safe to keep, impossible to mutate. */
@@ -257,7 +296,8 @@ export class FileStore {
    * sure), persists it, then swaps it in. Writes run one at a time, in call order.
    */
   private write<T>(kinds: readonly Kind[], change: (draft: StoreContents) => { result: T; changed: Touched | false }): Promise<T> {
-    const run = async (): Promise<T> => {
+    return this.enqueue(async (): Promise<T> => {
+      if (this.closed) throw new Error('the store is closed');
       const draft = copyForWrite(this.current, kinds);
       const { result, changed } = change(draft);
       if (!changed) return structuredClone(result);
@@ -265,16 +305,49 @@ export class FileStore {
         const errors = validateMeshState(draft.state);
         if (errors.length > 0) throw new ValidationError(errors);
       }
-      await persistContents(this.dataDir, draft);
+      await this.journal.append(journalLines(draft, changed));
       const before = this.current.state;
       this.current = freezeDraft(draft);
       recordChange(before, this.current.state, changed);
       this.notify();
+      if (this.journal.size >= this.compactAt) this.queueCompaction();
       return structuredClone(result);
-    };
-    const next = this.queue.then(run, run);
+    });
+  }
+
+  /** Runs `job` after every job queued before it; jobs run one at a time, in call order. */
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Compacts after the write that asked for it has answered; a failed compaction is retried by a later write. */
+  private queueCompaction(): void {
+    if (this.compactionQueued) return;
+    this.compactionQueued = true;
+    this.enqueue(async () => {
+      this.compactionQueued = false;
+      if (!this.closed) await this.compact();
+    }).catch((err: Error) => process.emitWarning(`store compaction failed, the journal keeps every write: ${err.stack ?? String(err)}`));
+  }
+
+  /**
+   * Writes the state file naming a new, empty journal, then deletes the old one. A crash before the
+   * rename leaves the old pair; after it, the new state file, and the old journal is deleted at open.
+   */
+  private async compact(): Promise<void> {
+    const next = this.journalSequence + 1;
+    const bytes = await persistContents(this.dataDir, this.current, next);
+    const oldFile = join(this.dataDir, journalFile(this.journalSequence));
+    this.journalSequence = next;
+    this.journal = this.journalWriter(next, 0);
+    this.compactAt = Math.max(this.minCompactBytes, bytes);
+    await rm(oldFile, { force: true });
+  }
+
+  private journalWriter(sequence: number, size: number): JournalWriter {
+    return new JournalWriter(join(this.dataDir, journalFile(sequence)), size, () => syncDirectory(this.dataDir));
   }
 
   private notify(): void {

@@ -1,0 +1,162 @@
+// The store's journal: one JSON line per write, appended and fdatasynced before the write is
+// acknowledged, so a write costs what it changed instead of rewriting every lane (ADR 0014). The
+// state file (store-file.ts) is a snapshot that names the journal continuing it; replaying that
+// journal over it gives the current state. Compaction writes a new snapshot naming a new, empty
+// journal, and only then deletes the old one, so a crash at any step leaves one consistent pair.
+import { open } from 'node:fs/promises';
+import type { Touched } from '../model/state-changes.js';
+import type { StoreContents } from './store-file.js';
+
+export const JOURNAL_PREFIX = 'journal-';
+const JOURNAL_SUFFIX = '.jsonl';
+
+export const journalFile = (sequence: number) => `${JOURNAL_PREFIX}${sequence}${JOURNAL_SUFFIX}`;
+
+/** The sequence number in a journal file's name; undefined for any other name. */
+export function journalSequence(fileName: string): number | undefined {
+  const match = /^journal-(\d+)\.jsonl$/.exec(fileName);
+  return match ? Number(match[1]) : undefined;
+}
+
+type RecordKind = 'services' | 'lanes';
+
+/**
+ * One line. `value` absent: the object was deleted. `revision` is the store's counter after the
+ * write (deletes do not move it, so it cannot order entries; the file order does).
+ */
+export interface JournalEntry {
+  kind: RecordKind | 'settings';
+  name?: string;
+  value?: unknown;
+  meta?: unknown;
+  revision: number;
+}
+
+/** The lines that take the state before a write to `draft`, given what the write touched. */
+export function journalLines({ state, meta }: StoreContents, touched: Touched): string {
+  let lines = '';
+  const line = (entry: JournalEntry) => {
+    lines += `${JSON.stringify(entry)}\n`;
+  };
+  if (touched.settings) line({ kind: 'settings', value: state.settings, meta: meta.settings, revision: meta.revision });
+  for (const kind of ['services', 'lanes'] as const) {
+    for (const name of touched[kind] ?? []) {
+      line(Object.hasOwn(state[kind], name)
+        ? { kind, name, value: state[kind][name], meta: meta[kind][name], revision: meta.revision }
+        : { kind, name, revision: meta.revision });
+    }
+  }
+  return lines;
+}
+
+export interface ReplayResult {
+  /** Bytes of the journal that hold whole entries; anything after them was never acknowledged. */
+  validBytes: number;
+  entries: number;
+  /** Why the tail was dropped, when it was. */
+  droppedTail?: string;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function entryProblem(entry: unknown): string | undefined {
+  if (!isRecord(entry)) return 'not a JSON object';
+  if (entry.kind !== 'settings' && entry.kind !== 'services' && entry.kind !== 'lanes') return `kind ${JSON.stringify(entry.kind)} is not settings, services or lanes`;
+  if (entry.kind !== 'settings' && (typeof entry.name !== 'string' || entry.name === '')) return 'name is missing';
+  if (entry.kind === 'settings' && entry.value === undefined) return 'settings cannot be deleted';
+  if (entry.value !== undefined && !isRecord(entry.meta)) return 'meta is missing';
+  if (!Number.isSafeInteger(entry.revision) || (entry.revision as number) < 0) return 'revision is not a whole number';
+  return undefined;
+}
+
+/**
+ * Applies the journal `text` (of file `file`) to `contents`, which is the state file's, not yet
+ * validated or frozen. A last line without its newline, or that does not parse, is a write that
+ * never finished, so never acknowledged: it is dropped. Anything wrong before the last line
+ * throws naming the file and the line. Validating the result is the caller's job.
+ */
+export function replayJournal(contents: { state: Record<string, any>; meta: Record<string, any> }, text: string, file: string): ReplayResult {
+  let offset = 0;
+  let entries = 0;
+  let lineNumber = 0;
+  while (offset < text.length) {
+    lineNumber += 1;
+    const end = text.indexOf('\n', offset);
+    const last = end === -1 || end === text.length - 1;
+    if (end === -1) return { validBytes: Buffer.byteLength(text.slice(0, offset)), entries, droppedTail: `line ${lineNumber} has no end: a write cut short` };
+    let entry: unknown;
+    let problem: string | undefined;
+    try {
+      entry = JSON.parse(text.slice(offset, end));
+      problem = entryProblem(entry);
+    } catch (err) {
+      problem = (err as Error).message;
+    }
+    if (problem !== undefined) {
+      if (last) return { validBytes: Buffer.byteLength(text.slice(0, offset)), entries, droppedTail: `line ${lineNumber}: ${problem}` };
+      throw new Error(`store journal ${file} is corrupt at line ${lineNumber} (${problem}); refusing to start without the writes after it. Restore the data directory from a backup or move the journal away.`);
+    }
+    applyEntry(contents, entry as JournalEntry);
+    entries += 1;
+    offset = end + 1;
+  }
+  return { validBytes: Buffer.byteLength(text), entries };
+}
+
+function applyEntry({ state, meta }: { state: Record<string, any>; meta: Record<string, any> }, entry: JournalEntry): void {
+  if (!Number.isSafeInteger(meta.revision) || meta.revision < entry.revision) meta.revision = entry.revision;
+  if (entry.kind === 'settings') {
+    state.settings = entry.value;
+    meta.settings = entry.meta;
+    return;
+  }
+  state[entry.kind] ??= {};
+  meta[entry.kind] ??= {};
+  if (entry.value === undefined) {
+    delete state[entry.kind][entry.name!];
+    delete meta[entry.kind][entry.name!];
+  } else {
+    state[entry.kind][entry.name!] = entry.value;
+    meta[entry.kind][entry.name!] = entry.meta;
+  }
+}
+
+/**
+ * Appends to one journal file; each append is on disk (fdatasync) when it resolves. The file is
+ * opened for each append, so nothing is left open between writes: fdatasync costs far more than
+ * the open.
+ */
+export class JournalWriter {
+  /** Set when a failed append could not be cut off again: appending more would corrupt the file. */
+  private broken?: Error;
+
+  constructor(
+    private readonly path: string,
+    /** Bytes already in the file (after any torn tail was cut off). */
+    public size: number,
+    /** Called after the file is created, to make its directory entry durable. */
+    private readonly syncDirectory: () => Promise<void>,
+  ) {}
+
+  async append(lines: string): Promise<void> {
+    if (this.broken) throw new Error(`the store journal ${this.path} is unusable since an earlier failed write (${this.broken.message}); restart the control plane`);
+    const created = this.size === 0;
+    const bytes = Buffer.from(lines, 'utf8');
+    const handle = await open(this.path, 'a', 0o600);
+    try {
+      if (created) await this.syncDirectory();
+      const { bytesWritten } = await handle.write(bytes);
+      if (bytesWritten !== bytes.length) throw new Error(`short write of the store journal: ${bytesWritten} of ${bytes.length} bytes`);
+      await handle.datasync();
+    } catch (err) {
+      // The write is refused, so nothing of it may stay: the next entry must start on a line of its own.
+      await handle.truncate(this.size).catch((cut: Error) => {
+        this.broken = cut;
+      });
+      throw err;
+    } finally {
+      await handle.close();
+    }
+    this.size += bytes.length;
+  }
+}
