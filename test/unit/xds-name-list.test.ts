@@ -33,6 +33,29 @@ describe('NameList', () => {
     assert.deepEqual(base.sorted, ['orders'], 'the list extended is left as it was');
   });
 
+  test('sameAs: exactly these names as a set, in any order, repeats allowed; a table', () => {
+    const list = new NameLists().of(['a', 'b', 'c']);
+    const table: Array<[string[], boolean]> = [
+      [['a', 'b', 'c'], true],
+      [['c', 'a', 'b'], true],
+      [['a', 'b', 'c', 'a'], true],
+      [['a', 'a', 'b', 'c', 'c'], true],
+      [['a', 'b'], false],
+      [[], false],
+      [['a', 'a', 'b'], false],
+      [['a', 'b', 'b', 'a'], false],
+      [['a', 'b', 'd'], false],
+      [['a', 'b', 'c', 'd'], false],
+      [['a', 'b', 'c', 'c', 'd'], false],
+    ];
+    // Twice over: the stamps of one call must not leak into the next.
+    for (let round = 0; round < 2; round++) {
+      for (const [names, same] of table) assert.equal(list.sameAs(names), same, `${JSON.stringify(names)} (round ${round + 1})`);
+    }
+    assert.equal(new NameLists().of([]).sameAs([]), true);
+    assert.equal(new NameLists().of([]).sameAs(['a']), false);
+  });
+
   test('names that a separator could confuse stay apart', () => {
     const lists = new NameLists();
     assert.notEqual(lists.of(['a,b']), lists.of(['a', 'b']));

@@ -191,10 +191,10 @@ export class SotwStream {
   /** Added names are answered at once; removed names need no answer (an empty list unsubscribes). */
   private onNames(req: DiscoveryRequest, state: TypeState): void {
     if (isWildcardType(req.typeUrl)) return;
+    // Most ACKs repeat the names: keep the list the stream holds, not the request's strings as well.
+    if (state.names.sameAs(req.resourceNames)) return;
     const next = new Set(req.resourceNames);
-    const added = [...next].some((n) => !state.names.has(n));
-    // Most ACKs repeat the names: keep the set the stream holds, not the request's strings as well.
-    if (!added && next.size === state.names.size) return;
+    const added = req.resourceNames.some((n) => !state.names.has(n));
     // What was sent of names no longer subscribed does not count as sent: dropping them needs no answer.
     state.sent = state.sent.filter((r) => next.has(r.name));
     state.names = this.internedNames(req);
