@@ -39,15 +39,36 @@ export function startProcess(name: string, command: string, args: string[], logF
   };
 }
 
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports this process handed out: a closed probe frees its port, and the kernel may hand it out again. */
+const handedOut = new Set<number>();
+// Below Linux's default ephemeral range (32768-60999), so outbound connections (Envoy to the control
+// plane, clients) cannot take a port between the pick and the bind of whatever it was picked for.
+const PICK_FROM = 20000;
+const PICK_SPAN = 12000;
+
+function probe(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.once('error', () => resolve(undefined));
+    server.listen(port, host, () => {
+      const { port: bound } = server.address() as net.AddressInfo;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A port free on `host` now, never one this process handed out before. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const wanted = attempt < 100 ? PICK_FROM + Math.floor(Math.random() * PICK_SPAN) : 0;
+    if (handedOut.has(wanted)) continue;
+    const port = await probe(wanted, host);
+    if (port !== undefined && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port on ${host} after 200 tries`);
 }
 
 /** Polls until check() resolves true, or fails after timeoutMs naming what it waited for. */
