@@ -3,7 +3,8 @@
 // state file (store-file.ts) is a snapshot that names the journal continuing it; replaying that
 // journal over it gives the current state. Compaction writes a new snapshot naming a new, empty
 // journal, and only then deletes the old one, so a crash at any step leaves one consistent pair.
-import { open } from 'node:fs/promises';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
 import type { Touched } from '../model/state-changes.js';
 import type { StoreContents } from './store-file.js';
 
@@ -121,12 +122,21 @@ function applyEntry({ state, meta }: { state: Record<string, any>; meta: Record<
   }
 }
 
+const openFile = promisify(fs.open);
+const writeFile = promisify(fs.write);
+const datasync = promisify(fs.fdatasync);
+const truncateFile = promisify(fs.ftruncate);
+const closeFile = promisify(fs.close);
+// A writer dropped without close() (a test's store) must not hold its descriptor until the process ends.
+const descriptors = new FinalizationRegistry<number>((fd) => fs.close(fd, () => undefined));
+
 /**
- * Appends to one journal file; each append is on disk (fdatasync) when it resolves. The file is
- * opened for each append, so nothing is left open between writes: fdatasync costs far more than
- * the open.
+ * Appends to one journal file; each append is on disk (fdatasync) when it resolves. The file stays
+ * open between appends (a raw descriptor: opening it for each append showed as 2 ms per lane create
+ * in a profile at 1,000 streams) until `close`.
  */
 export class JournalWriter {
+  private fd?: number;
   /** Set when a failed append could not be cut off again: appending more would corrupt the file. */
   private broken?: Error;
 
@@ -140,23 +150,36 @@ export class JournalWriter {
 
   async append(lines: string): Promise<void> {
     if (this.broken) throw new Error(`the store journal ${this.path} is unusable since an earlier failed write (${this.broken.message}); restart the control plane`);
-    const created = this.size === 0;
+    const fd = this.fd ?? (await this.openFile());
     const bytes = Buffer.from(lines, 'utf8');
-    const handle = await open(this.path, 'a', 0o600);
     try {
-      if (created) await this.syncDirectory();
-      const { bytesWritten } = await handle.write(bytes);
+      const { bytesWritten } = await writeFile(fd, bytes, 0, bytes.length, null);
       if (bytesWritten !== bytes.length) throw new Error(`short write of the store journal: ${bytesWritten} of ${bytes.length} bytes`);
-      await handle.datasync();
+      await datasync(fd);
     } catch (err) {
       // The write is refused, so nothing of it may stay: the next entry must start on a line of its own.
-      await handle.truncate(this.size).catch((cut: Error) => {
+      await truncateFile(fd, this.size).catch((cut: Error) => {
         this.broken = cut;
       });
       throw err;
-    } finally {
-      await handle.close();
     }
     this.size += bytes.length;
+  }
+
+  async close(): Promise<void> {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.fd = undefined;
+    descriptors.unregister(this);
+    await closeFile(fd);
+  }
+
+  private async openFile(): Promise<number> {
+    const created = this.size === 0;
+    const fd = await openFile(this.path, 'a', 0o600);
+    this.fd = fd;
+    descriptors.register(this, fd, this);
+    if (created) await this.syncDirectory();
+    return fd;
   }
 }

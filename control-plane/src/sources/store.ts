@@ -159,12 +159,13 @@ export class FileStore {
     return new FileStore(dataDir, loaded, now, options.minCompactBytes ?? MIN_COMPACT_BYTES);
   }
 
-  /** Finishes queued writes and folds the journal into the state file. Later writes are refused. */
+  /** Finishes queued writes, folds the journal into the state file and closes it. Later writes are refused. */
   close(): Promise<void> {
     return this.enqueue(async () => {
       if (this.closed) return;
       this.closed = true;
       if (this.journal.size > 0) await this.compact();
+      await this.journal.close();
     });
   }
 
@@ -339,10 +340,12 @@ export class FileStore {
   private async compact(): Promise<void> {
     const next = this.journalSequence + 1;
     const bytes = await persistContents(this.dataDir, this.current, next);
+    const old = this.journal;
     const oldFile = join(this.dataDir, journalFile(this.journalSequence));
     this.journalSequence = next;
     this.journal = this.journalWriter(next, 0);
     this.compactAt = Math.max(this.minCompactBytes, bytes);
+    await old.close();
     await rm(oldFile, { force: true });
   }
 
