@@ -69,21 +69,32 @@ export class ComposedResources implements ReadonlyMap<string, CachedResource> {
    * it replaced are looked at.
    */
   changesFrom(before: ComposedResources): { updated: CachedResource[]; removed: string[] } {
-    const updated: CachedResource[] = [];
-    const removed: string[] = [];
+    const changes = { updated: [] as CachedResource[], removed: [] as string[] };
+    this.partChanges(this.own, before.own, before, changes);
+    for (const [namespace, part] of this.byNamespace) this.partChanges(part, before.byNamespace.get(namespace), before, changes);
+    for (const [namespace, part] of before.byNamespace) if (!this.byNamespace.has(namespace)) this.partChanges(undefined, part, before, changes);
+    changes.updated.sort(byName);
+    changes.removed.sort();
+    return changes;
+  }
+
+  // A method, not a closure in changesFrom: tsx keeps function names, which costs a property store
+  // for every closure it creates, and this runs for every delta wildcard stream on every push.
+  private partChanges(
+    now: ReadonlyMap<string, CachedResource> | undefined,
+    was: ReadonlyMap<string, CachedResource> | undefined,
+    before: ComposedResources,
+    changes: { updated: CachedResource[]; removed: string[] },
+  ): void {
     // The same object has the same version: compared so, a version is read (and hashed) only when it may differ.
-    const compare = (now: ReadonlyMap<string, CachedResource> | undefined, was: ReadonlyMap<string, CachedResource> | undefined) => {
-      if (now === was) return;
-      for (const r of now?.values() ?? []) {
+    if (now === was) return;
+    if (now) {
+      for (const r of now.values()) {
         const held = before.get(r.name);
-        if (held !== r && held?.version !== r.version) updated.push(r);
+        if (held !== r && held?.version !== r.version) changes.updated.push(r);
       }
-      if (was) for (const name of was.keys()) if (!this.has(name)) removed.push(name);
-    };
-    compare(this.own, before.own);
-    for (const [namespace, part] of this.byNamespace) compare(part, before.byNamespace.get(namespace));
-    for (const [namespace, part] of before.byNamespace) if (!this.byNamespace.has(namespace)) compare(undefined, part);
-    return { updated: updated.sort(byName), removed: removed.sort() };
+    }
+    if (was) for (const name of was.keys()) if (!this.has(name)) changes.removed.push(name);
   }
 
   /**

@@ -75,14 +75,13 @@ export class DeltaTypeState {
 
   /** Honoured whatever the nonce: the protocol makes subscription changes independent of ACKs. */
   applySubscriptions(req: DeltaDiscoveryRequest, initial: boolean, intern: Intern): void {
+    // No closures here or in diff: tsx keeps function names, which costs a property store for
+    // every closure created, and these run for every request and push of every delta stream.
     let added: string[] = [];
-    const subscribeAdded = () => {
-      if (added.length > 0) this.subscribed = SUBSCRIPTIONS.extend(this.subscribed, added);
-      added = [];
-    };
     for (const requested of req.resourceNamesSubscribe) {
       if (requested === WILDCARD) {
-        subscribeAdded();
+        this.subscribeAdded(added);
+        added = [];
         this.held.freezeOutOfScope();
         this.wildcard = true;
         this.mustAnswer = true;
@@ -95,16 +94,12 @@ export class DeltaTypeState {
       if (this.anticipated.delete(name) ? !holds : !initial || !holds) this.forced.add(name);
       added.push(name);
     }
-    subscribeAdded();
+    this.subscribeAdded(added);
     // Unsubscribing a name the client never had changes nothing.
     const removed = new Set<string>();
-    const unsubscribeRemoved = () => {
-      if (removed.size > 0) this.subscribed = SUBSCRIPTIONS.of(this.subscribed.sorted.filter((name) => !removed.has(name)));
-      removed.clear();
-    };
     for (const name of req.resourceNamesUnsubscribe) {
       if (name === WILDCARD) {
-        unsubscribeRemoved();
+        this.unsubscribeRemoved(removed);
         this.wildcard = false;
         this.held.pruneOutOfScope();
       } else {
@@ -113,8 +108,18 @@ export class DeltaTypeState {
       }
     }
     const unsubscribed = removed.size > 0;
-    unsubscribeRemoved();
+    this.unsubscribeRemoved(removed);
     if (unsubscribed && !this.wildcard) this.held.pruneOutOfScope();
+  }
+
+  private subscribeAdded(added: readonly string[]): void {
+    if (added.length > 0) this.subscribed = SUBSCRIPTIONS.extend(this.subscribed, added);
+  }
+
+  /** Drops `removed` from the subscriptions and empties it. */
+  private unsubscribeRemoved(removed: Set<string>): void {
+    if (removed.size > 0) this.subscribed = SUBSCRIPTIONS.of(this.subscribed.sorted.filter((name) => !removed.has(name)));
+    removed.clear();
   }
 
   /**
@@ -148,26 +153,30 @@ export class DeltaTypeState {
     // A wildcard client holding exactly an earlier snapshot, nothing forced or named besides.
     const base = this.wildcard && this.subscribed.size === 0 && this.forced.size === 0 && this.anticipated.size === 0 ? this.held.plainBase() : undefined;
     if (base) return snapshot.resources.changesFrom(base.resources);
-    const updated: CachedResource[] = [];
-    const removed: string[] = [];
-    const consider = (name: string) => {
-      const current = snapshot.resources.get(name);
-      if (current) {
-        const held = this.held.get(name);
-        if ((held !== current && held?.version !== current.version) || this.forced.has(name)) updated.push(current);
-      } else if (this.held.has(name) || this.forced.has(name)) {
-        removed.push(name);
-      }
-    };
+    const changes: DeltaDiff = { updated: [], removed: [] };
+    const resources = snapshot.resources;
     if (this.wildcard) {
-      for (const name of snapshot.resources.keys()) consider(name);
-      for (const name of this.subscribed.sorted) if (!snapshot.resources.has(name)) consider(name);
-      for (const name of this.held.names()) if (!snapshot.resources.has(name) && !this.subscribed.has(name)) consider(name);
+      for (const name of resources.keys()) this.consider(name, resources, changes);
+      for (const name of this.subscribed.sorted) if (!resources.has(name)) this.consider(name, resources, changes);
+      for (const name of this.held.names()) if (!resources.has(name) && !this.subscribed.has(name)) this.consider(name, resources, changes);
     } else {
-      for (const name of this.subscribed.sorted) consider(name);
-      for (const name of this.anticipated) if (!this.subscribed.has(name)) consider(name);
+      for (const name of this.subscribed.sorted) this.consider(name, resources, changes);
+      for (const name of this.anticipated) if (!this.subscribed.has(name)) this.consider(name, resources, changes);
     }
-    return { updated: updated.sort(byName), removed: removed.sort() };
+    changes.updated.sort(byName);
+    changes.removed.sort();
+    return changes;
+  }
+
+  /** Adds `name` to `changes` if the client must get it again (or hear it is gone). */
+  private consider(name: string, resources: TypeSnapshot['resources'], changes: DeltaDiff): void {
+    const current = resources.get(name);
+    if (current) {
+      const held = this.held.get(name);
+      if ((held !== current && held?.version !== current.version) || this.forced.has(name)) changes.updated.push(current);
+    } else if (this.held.has(name) || this.forced.has(name)) {
+      changes.removed.push(name);
+    }
   }
 
   /**
