@@ -95,4 +95,31 @@ describe('LaneExpiry', () => {
       expiry.close();
     }
   });
+  test('after 300 random writes (TTLs set, renewed, cleared, lanes deleted) a sweep removes exactly the lanes due', async () => {
+    const store = await storeWith(freshDir(), []);
+    let now = NOW;
+    const expiry = new LaneExpiry({ store, logger: recordingLogger().logger, now: () => now });
+    await expiry.start();
+    // A seeded generator: the same writes on every run.
+    let seed = 7;
+    const random = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % k;
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 100; i++) {
+        const name = `lane-${random(40)}`;
+        const choice = random(4);
+        if (choice === 0 && store.getLane(name)) await store.deleteLane(name);
+        // Always ahead of the clock while writing, so nothing is swept before the check.
+        else await store.putLane(lane(name, choice === 1 ? undefined : new Date(now + 1000 + random(60_000)).toISOString()));
+      }
+      now += 30_000;
+      const due = Object.values(store.state().lanes).filter((l) => l.expiresAt !== undefined && Date.parse(l.expiresAt) <= now).map((l) => l.name);
+      assert.ok(due.length > 0, `round ${round + 1}: some lanes are due`);
+      assert.deepEqual((await expiry.sweep()).sort(), due.sort(), `round ${round + 1}`);
+      assert.ok(Object.values(store.state().lanes).every((l) => l.expiresAt === undefined || Date.parse(l.expiresAt) > now));
+    }
+    expiry.close();
+  });
 });

@@ -1,6 +1,8 @@
 // Removes lanes from the store once their expiresAt has passed. expiresAt is stored, so a restarted
 // control plane removes what expired while it was down with its first sweep, before serving.
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../model/errors.js';
+import { changesBetween } from '../model/state-changes.js';
+import type { MeshState } from '../model/types.js';
 import type { FileStore } from './store.js';
 
 export interface ExpiryLogger {
@@ -32,6 +34,12 @@ export class LaneExpiry {
   private closed = false;
   /** "lane@version" already reported as blocked, so a blocked lane is logged once, not every sweep. */
   private readonly reported = new Set<string>();
+  /**
+   * expiresAt (ms) of every lane that has one, as of `indexed`; carried forward through the names
+   * each write touched, so a write does not parse every lane's expiresAt again (10,000 lanes).
+   */
+  private readonly expiries = new Map<string, number>();
+  private indexed: MeshState | undefined;
 
   constructor(private readonly options: LaneExpiryOptions) {
     this.now = options.now ?? Date.now;
@@ -57,13 +65,39 @@ export class LaneExpiry {
     return run;
   }
 
+  /** The expired lanes, in the order of the store's lanes record. */
   private expiredLanes(): ExpiredLane[] {
-    const { lanes } = this.options.store.state();
-    const meta = this.options.store.meta();
+    const state = this.refreshIndex();
     const now = this.now();
-    return Object.values(lanes)
-      .filter((lane) => lane.expiresAt !== undefined && Date.parse(lane.expiresAt) <= now)
-      .map((lane) => ({ name: lane.name, version: meta.lanes[lane.name]!.resourceVersion, expiresAt: lane.expiresAt! }));
+    const expired = new Set<string>();
+    for (const [name, at] of this.expiries) if (at <= now) expired.add(name);
+    if (expired.size === 0) return [];
+    const meta = this.options.store.meta();
+    const ordered = expired.size === 1 ? [...expired] : Object.keys(state.lanes).filter((name) => expired.has(name));
+    return ordered.map((name) => ({ name, version: meta.lanes[name]!.resourceVersion, expiresAt: state.lanes[name]!.expiresAt! }));
+  }
+
+  /** Brings `expiries` up to the store's state, from the names written since, or afresh when they are not known. */
+  private refreshIndex(): MeshState {
+    const state = this.options.store.state();
+    if (state === this.indexed) return state;
+    const changed = this.indexed && changesBetween(this.indexed, state);
+    if (changed) {
+      for (const name of changed.lanes) this.indexLane(state, name);
+    } else {
+      this.expiries.clear();
+      for (const name of Object.keys(state.lanes)) this.indexLane(state, name);
+    }
+    this.indexed = state;
+    return state;
+  }
+
+  private indexLane(state: MeshState, name: string): void {
+    const expiresAt = Object.hasOwn(state.lanes, name) ? state.lanes[name]!.expiresAt : undefined;
+    // An unparsable time never comes due, as before (NaN compares false).
+    const at = expiresAt === undefined ? NaN : Date.parse(expiresAt);
+    if (Number.isNaN(at)) this.expiries.delete(name);
+    else this.expiries.set(name, at);
   }
 
   private async removeExpired(): Promise<string[]> {
@@ -114,14 +148,14 @@ export class LaneExpiry {
   /** One timer, for the earliest expiresAt still ahead. */
   private schedule(): void {
     clearTimeout(this.timer);
+    this.refreshIndex();
     const now = this.now();
-    const ahead = Object.values(this.options.store.state().lanes)
-      .map((lane) => (lane.expiresAt === undefined ? NaN : Date.parse(lane.expiresAt)))
-      .filter((at) => at > now);
-    if (this.closed || ahead.length === 0) return;
+    let next = Infinity;
+    for (const at of this.expiries.values()) if (at > now && at < next) next = at;
+    if (this.closed || next === Infinity) return;
     this.timer = setTimeout(() => {
       this.sweep().then(() => this.schedule(), () => this.schedule());
-    }, Math.min(Math.min(...ahead) - now, MAX_TIMER_MS));
+    }, Math.min(next - now, MAX_TIMER_MS));
     this.timer.unref();
   }
 }
