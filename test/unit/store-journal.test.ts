@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import type { Lane, Service } from '../../control-plane/src/model/types.js';
 import { FileStore } from '../../control-plane/src/sources/store.js';
 import { loadStore } from '../../control-plane/src/sources/store-file.js';
+import { journalLines, replayJournal } from '../../control-plane/src/sources/store-journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'laneway-journal-'));
 let n = 0;
@@ -134,5 +135,34 @@ describe('store journal', () => {
     assert.equal(loaded.journalEntries, 5);
     assert.equal(loaded.droppedTail, 'line 6 has no end: a write cut short');
     assert.deepEqual(readdirSync(dir).sort().map((name) => readFileSync(join(dir, name), 'utf8')), before);
+  });
+  test('a write of several objects is its lines together: all of them count, or none', () => {
+    const meta = { resourceVersion: '7', createdAt: T0, updatedAt: T0 };
+    const draft = {
+      state: { settings: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by' }, services: { orders }, lanes: { a: lane('a', '10.1.0.1') } },
+      meta: { revision: 7, settings: meta, services: { orders: meta }, lanes: { a: meta } },
+    };
+    const lines = journalLines(draft, { lanes: ['a', 'gone'] });
+    assert.equal(lines, [
+      `{"kind":"lanes","name":"a","value":{"name":"a","services":{"orders":["10.1.0.1:8080"]}},"meta":{"resourceVersion":"7","createdAt":"${T0}","updatedAt":"${T0}"},"revision":7,"more":true}`,
+      '{"kind":"lanes","name":"gone","revision":7}',
+      '',
+    ].join('\n'));
+    const before = '{"kind":"services","name":"orders","value":{"name":"orders","protocol":"http","port":8080,"endpoints":[]},"meta":{},"revision":6}\n';
+    const replay = (text: string) => {
+      const contents = { state: { services: {}, lanes: { gone: lane('gone', '10.1.0.9') } } as Record<string, any>, meta: { lanes: { gone: meta } } as Record<string, any> };
+      return { result: replayJournal(contents, text, 'journal'), lanes: Object.keys(contents.state.lanes).sort(), services: Object.keys(contents.state.services) };
+    };
+    assert.deepEqual(replay(before + lines), { result: { validBytes: Buffer.byteLength(before + lines), entries: 3 }, lanes: ['a'], services: ['orders'] });
+    const first = lines.split('\n')[0]!;
+    assert.deepEqual(replay(`${before}${first}\n`), {
+      result: { validBytes: Buffer.byteLength(before), entries: 1, droppedTail: 'the last 1 line(s) belong to a write whose last line is missing: a write cut short' },
+      lanes: ['gone'], services: ['orders'],
+    }, 'the first line alone changes nothing');
+    assert.deepEqual(replay(`${before}${first}\n{"kind":"lanes","na`), {
+      result: { validBytes: Buffer.byteLength(before), entries: 1, droppedTail: 'line 3 has no end: a write cut short; 1 earlier line(s) of the same write dropped with it' },
+      lanes: ['gone'], services: ['orders'],
+    });
+    assert.throws(() => replay(`${first.replace('"more":true', '"more":1')}\n${before}`), { message: /^store journal journal is corrupt at line 1 \(more is neither true nor absent\)/ });
   });
 });

@@ -23,7 +23,8 @@ type RecordKind = 'services' | 'lanes';
 
 /**
  * One line. `value` absent: the object was deleted. `revision` is the store's counter after the
- * write (deletes do not move it, so it cannot order entries; the file order does).
+ * write (deletes do not move it, so it cannot order entries; the file order does). `more`: the
+ * write goes on in the next line; a write of several objects counts only once its last line is there.
  */
 export interface JournalEntry {
   kind: RecordKind | 'settings';
@@ -31,22 +32,22 @@ export interface JournalEntry {
   value?: unknown;
   meta?: unknown;
   revision: number;
+  more?: true;
 }
 
 /** The lines that take the state before a write to `draft`, given what the write touched. */
 export function journalLines({ state, meta }: StoreContents, touched: Touched): string {
-  let lines = '';
-  const line = (entry: JournalEntry) => {
-    lines += `${JSON.stringify(entry)}\n`;
-  };
-  if (touched.settings) line({ kind: 'settings', value: state.settings, meta: meta.settings, revision: meta.revision });
+  const entries: JournalEntry[] = [];
+  if (touched.settings) entries.push({ kind: 'settings', value: state.settings, meta: meta.settings, revision: meta.revision });
   for (const kind of ['services', 'lanes'] as const) {
     for (const name of touched[kind] ?? []) {
-      line(Object.hasOwn(state[kind], name)
+      entries.push(Object.hasOwn(state[kind], name)
         ? { kind, name, value: state[kind][name], meta: meta[kind][name], revision: meta.revision }
         : { kind, name, revision: meta.revision });
     }
   }
+  let lines = '';
+  for (let i = 0; i < entries.length; i++) lines += `${JSON.stringify(i < entries.length - 1 ? { ...entries[i], more: true } : entries[i])}\n`;
   return lines;
 }
 
@@ -67,24 +68,34 @@ function entryProblem(entry: unknown): string | undefined {
   if (entry.kind === 'settings' && entry.value === undefined) return 'settings cannot be deleted';
   if (entry.value !== undefined && !isRecord(entry.meta)) return 'meta is missing';
   if (!Number.isSafeInteger(entry.revision) || (entry.revision as number) < 0) return 'revision is not a whole number';
+  if (entry.more !== undefined && entry.more !== true) return 'more is neither true nor absent';
   return undefined;
 }
 
 /**
  * Applies the journal `text` (of file `file`) to `contents`, which is the state file's, not yet
  * validated or frozen. A last line without its newline, or that does not parse, is a write that
- * never finished, so never acknowledged: it is dropped. Anything wrong before the last line
- * throws naming the file and the line. Validating the result is the caller's job.
+ * never finished, so never acknowledged: it is dropped, with the lines of the same write before it.
+ * Anything wrong before the last line throws naming the file and the line. Validating the result
+ * is the caller's job.
  */
 export function replayJournal(contents: { state: Record<string, any>; meta: Record<string, any> }, text: string, file: string): ReplayResult {
   let offset = 0;
   let entries = 0;
   let lineNumber = 0;
+  // The entries of a write whose last line has not come yet, and where that write begins.
+  let pending: JournalEntry[] = [];
+  let writeStart = 0;
+  const cutAt = (reason: string): ReplayResult => ({
+    validBytes: Buffer.byteLength(text.slice(0, writeStart)),
+    entries,
+    droppedTail: pending.length > 0 ? `${reason}; ${pending.length} earlier line(s) of the same write dropped with it` : reason,
+  });
   while (offset < text.length) {
     lineNumber += 1;
     const end = text.indexOf('\n', offset);
     const last = end === -1 || end === text.length - 1;
-    if (end === -1) return { validBytes: Buffer.byteLength(text.slice(0, offset)), entries, droppedTail: `line ${lineNumber} has no end: a write cut short` };
+    if (end === -1) return cutAt(`line ${lineNumber} has no end: a write cut short`);
     let entry: unknown;
     let problem: string | undefined;
     try {
@@ -94,12 +105,21 @@ export function replayJournal(contents: { state: Record<string, any>; meta: Reco
       problem = (err as Error).message;
     }
     if (problem !== undefined) {
-      if (last) return { validBytes: Buffer.byteLength(text.slice(0, offset)), entries, droppedTail: `line ${lineNumber}: ${problem}` };
+      if (last) return cutAt(`line ${lineNumber}: ${problem}`);
       throw new Error(`store journal ${file} is corrupt at line ${lineNumber} (${problem}); refusing to start without the writes after it. Restore the data directory from a backup or move the journal away.`);
     }
-    applyEntry(contents, entry as JournalEntry);
-    entries += 1;
+    pending.push(entry as JournalEntry);
     offset = end + 1;
+    if ((entry as JournalEntry).more === true) continue;
+    for (const e of pending) applyEntry(contents, e);
+    entries += pending.length;
+    pending = [];
+    writeStart = offset;
+  }
+  if (pending.length > 0) {
+    const lines = pending.length;
+    pending = [];
+    return cutAt(`the last ${lines} line(s) belong to a write whose last line is missing: a write cut short`);
   }
   return { validBytes: Buffer.byteLength(text), entries };
 }
