@@ -119,10 +119,21 @@ describe('store journal', () => {
     copyFileSync(join(root, `kept-${n}`), join(dir, 'journal-0.jsonl'));
     const reopened = await openAt(dir);
     assert.deepEqual(reopened.state(), store.state());
-    assert.deepEqual(readdirSync(dir), ['state.json'], 'the journal the state file does not name is deleted');
+    assert.deepEqual(readdirSync(dir).sort(), ['journal-1.jsonl', 'state.json'], 'the journal the state file does not name is deleted');
     await reopened.putLane(lane('d', '10.1.0.4'));
-    assert.deepEqual(readdirSync(dir).sort(), ['journal-1.jsonl', 'state.json']);
+    assert.equal(readFileSync(join(dir, 'journal-1.jsonl'), 'utf8').split('\n').length, 2, 'one entry, in the journal the state file names');
     assert.deepEqual(Object.keys((await openAt(dir)).state().lanes), ['a', 'b', 'd']);
+  });
+
+  test('the journal exists before the first write; one made by a compaction that never renamed its state file is deleted', async () => {
+    const dir = freshDir();
+    await openAt(dir);
+    assert.deepEqual(readdirSync(dir).sort(), ['journal-0.jsonl', 'state.json'], 'a new data directory: both at once');
+    writeFileSync(join(dir, 'journal-1.jsonl'), '');
+    const store = await openAt(dir);
+    assert.deepEqual(readdirSync(dir).sort(), ['journal-0.jsonl', 'state.json']);
+    await store.putService(orders);
+    assert.deepEqual(Object.keys((await openAt(dir)).state().services), ['orders']);
   });
 
   test('reading a data directory (loadStore) changes nothing on disk', async () => {

@@ -52,7 +52,8 @@ describe('FileStore', () => {
     for (let i = 0; i < 400; i++) await store.putLane({ name: `lane-${i}`, services: { orders: [`10.1.${i >> 8}.${i & 255}:8080`] } });
     await store.close();
     await assert.rejects(store.putLane(featureX), { message: 'the store is closed' });
-    assert.deepEqual(readdirSync(dir), ['state.json'], 'closing folded the journal into the state file');
+    assert.deepEqual(readdirSync(dir).sort(), ['journal-1.jsonl', 'state.json'], 'closing folded the journal into the state file');
+    assert.equal(readFileSync(join(dir, 'journal-1.jsonl'), 'utf8'), '', 'and started the next journal empty');
     const text = readFileSync(join(dir, 'state.json'), 'utf8');
     const parsed = JSON.parse(text) as { format: number; journal: number; lanes: Record<string, Lane>; meta: { revision: number } };
     assert.equal(parsed.format, 3);

@@ -56,6 +56,8 @@ export interface LoadedStore {
   fromFile: boolean;
   /** The sequence number of the journal that continues the state file. */
   journal: number;
+  /** Whether that journal's file exists. */
+  journalFound: boolean;
   /** Bytes of whole entries in that journal (a torn last entry is not counted). */
   journalBytes: number;
   journalEntries: number;
@@ -126,6 +128,7 @@ export async function loadStore(dataDir: string, at: string): Promise<LoadedStor
     format: parsed.format as number,
     fromFile: text !== undefined,
     journal: journal as number,
+    journalFound: journalText !== undefined,
     journalBytes: replay.validBytes,
     journalEntries: replay.entries,
     ...('droppedTail' in replay && replay.droppedTail !== undefined && { droppedTail: replay.droppedTail }),

@@ -151,6 +151,15 @@ const closeFile = promisify(fs.close);
 const descriptors = new FinalizationRegistry<number>((fd) => fs.close(fd, () => undefined));
 
 /**
+ * Creates the empty journal file at `path` (if missing). Its directory entry is durable only after
+ * the directory is synced, which the caller does with its next state-file write or on its own: the
+ * first write to the journal must not pay for that (it cost 46 ms in one fresh process).
+ */
+export async function createJournal(path: string): Promise<void> {
+  await closeFile(await openFile(path, 'a', 0o600));
+}
+
+/**
  * Appends to one journal file; each append is on disk (fdatasync) when it resolves. The file stays
  * open between appends (a raw descriptor: opening it for each append showed as 2 ms per lane create
  * in a profile at 1,000 streams) until `close`.
@@ -161,11 +170,10 @@ export class JournalWriter {
   private broken?: Error;
 
   constructor(
+    /** A journal file that exists, its directory entry synced (createJournal). */
     private readonly path: string,
     /** Bytes already in the file (after any torn tail was cut off). */
     public size: number,
-    /** Called after the file is created, to make its directory entry durable. */
-    private readonly syncDirectory: () => Promise<void>,
   ) {}
 
   async append(lines: string): Promise<void> {
@@ -195,11 +203,9 @@ export class JournalWriter {
   }
 
   private async openFile(): Promise<number> {
-    const created = this.size === 0;
     const fd = await openFile(this.path, 'a', 0o600);
     this.fd = fd;
     descriptors.register(this, fd, this);
-    if (created) await this.syncDirectory();
     return fd;
   }
 }

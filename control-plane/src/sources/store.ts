@@ -12,7 +12,7 @@ import { validateLane, validateMeshState, validateService, validateSettings } fr
 import { recordChange, type Touched } from '../model/state-changes.js';
 import { isValidAfter } from '../model/validate-change.js';
 import { FORMAT, loadStore, persistContents, stateFileBytes, syncDirectory, TEMP_PREFIX, type LaneMeta, type LoadedStore, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
-import { journalFile, journalLines, journalSequence, JournalWriter } from './store-journal.js';
+import { createJournal, journalFile, journalLines, journalSequence, JournalWriter } from './store-journal.js';
 
 export type { LaneMeta, ObjectMeta, StoreMeta } from './store-file.js';
 
@@ -132,6 +132,9 @@ export class FileStore {
     // Encodes every object's state-file member now, at start, so the first compaction costs what
     // later ones do instead of serializing every lane (state-json.ts remembers them).
     this.compactAt = Math.max(minCompactBytes, stateFileBytes(this.current, this.journalSequence).length);
+    // A copy thrown away: the first copy of 1,000 lanes took 10.7 ms against 1.5–1.9 ms for the next
+    // ones, and the first write after a start should cost what later ones do.
+    copyForWrite(this.current, ['services', 'lanes']);
   }
 
   /**
@@ -153,9 +156,14 @@ export class FileStore {
       await truncate(join(dataDir, journalFile(loaded.journal)), loaded.journalBytes);
       process.emitWarning(`store journal ${journalFile(loaded.journal)}: dropped an unfinished last entry, a write that was never acknowledged (${loaded.droppedTail})`);
     }
+    // The journal exists before the first write, which then pays for no directory sync.
+    const journalMissing = !loaded.journalFound || loaded.format !== FORMAT;
+    if (journalMissing) await createJournal(join(dataDir, journalFile(loaded.journal)));
     // An older binary would read an older-format file and miss the journal; this one must never add
     // a journal to it. A new data directory gets its file at once, so it always says what it holds.
+    // Either write syncs the directory, and with it the new journal's entry.
     if (loaded.format !== FORMAT || !loaded.fromFile) await persistContents(dataDir, loaded.contents, loaded.journal);
+    else if (journalMissing) await syncDirectory(dataDir);
     return new FileStore(dataDir, loaded, now, options.minCompactBytes ?? MIN_COMPACT_BYTES);
   }
 
@@ -339,6 +347,9 @@ export class FileStore {
    */
   private async compact(): Promise<void> {
     const next = this.journalSequence + 1;
+    // Created first, so the state file's directory sync makes its entry durable too; left behind by
+    // a crash before the rename, it is a journal the state file does not name, deleted at open.
+    await createJournal(join(this.dataDir, journalFile(next)));
     const bytes = await persistContents(this.dataDir, this.current, next);
     const old = this.journal;
     const oldFile = join(this.dataDir, journalFile(this.journalSequence));
@@ -349,8 +360,9 @@ export class FileStore {
     await rm(oldFile, { force: true });
   }
 
+  /** A writer for a journal file the store has created and whose directory entry is synced. */
   private journalWriter(sequence: number, size: number): JournalWriter {
-    return new JournalWriter(join(this.dataDir, journalFile(sequence)), size, () => syncDirectory(this.dataDir));
+    return new JournalWriter(join(this.dataDir, journalFile(sequence)), size);
   }
 
   private notify(): void {
