@@ -136,6 +136,18 @@ describe('store journal', () => {
     assert.deepEqual(Object.keys((await openAt(dir)).state().services), ['orders']);
   });
 
+  test('a hand-edited state file whose lanes or metadata are not objects is a clear error or made up, never a crash', async () => {
+    const dir = freshDir();
+    await storeWithEntries(dir);
+    const file = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'));
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...file, meta: 'x' }));
+    const reopened = await openAt(dir);
+    assert.deepEqual(Object.keys(reopened.state().lanes), ['a', 'b']);
+    assert.equal(reopened.getLane('b')?.meta.resourceVersion, '4', 'the journal\'s metadata is kept');
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ ...file, lanes: 5 }));
+    await assert.rejects(openAt(dir), { message: /^store file .*state\.json with journal .*journal-0\.jsonl holds invalid definitions: lanes: / });
+  });
+
   test('reading a data directory (loadStore) changes nothing on disk', async () => {
     const dir = freshDir();
     await storeWithEntries(dir);

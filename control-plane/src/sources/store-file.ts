@@ -116,7 +116,9 @@ export async function loadStore(dataDir: string, at: string): Promise<LoadedStor
   const journalPath = join(dataDir, journalFile(journal as number));
   // Older formats had no journal: one beside such a file belongs to another state file.
   const journalText = parsed.format === FORMAT ? await readIfPresent(journalPath) : undefined;
-  const raw = { state: { settings: parsed.settings, services: parsed.services, lanes: parsed.lanes } as MeshState, meta: (parsed.meta ?? {}) as Record<string, any> };
+  // Metadata that is not an object (a hand edit) is made up afresh, as completeMeta does with none.
+  const meta = typeof parsed.meta === 'object' && parsed.meta !== null && !Array.isArray(parsed.meta) ? parsed.meta : {};
+  const raw = { state: { settings: parsed.settings, services: parsed.services, lanes: parsed.lanes } as MeshState, meta: meta as Record<string, any> };
   const replay = journalText === undefined ? { validBytes: 0, entries: 0 } : replayJournal(raw as { state: Record<string, any>; meta: Record<string, any> }, journalText, journalPath);
   const errors = validateMeshState(raw.state);
   if (errors.length > 0) {

@@ -132,7 +132,10 @@ function applyEntry({ state, meta }: { state: Record<string, any>; meta: Record<
     return;
   }
   state[entry.kind] ??= {};
-  meta[entry.kind] ??= {};
+  // A state file whose record is not an object (a hand edit) fails validation after the replay,
+  // naming the record; until then its entries have nowhere to go. Metadata is made up when missing.
+  if (!isRecord(state[entry.kind])) return;
+  if (!isRecord(meta[entry.kind])) meta[entry.kind] = {};
   if (entry.value === undefined) {
     delete state[entry.kind][entry.name!];
     delete meta[entry.kind][entry.name!];
