@@ -21,7 +21,8 @@ export interface ApiContext {
 type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
 export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
 
-function contentVersion(value: unknown): string {
+/** The version of an object the API does not hold (the config directory's): from its content. */
+export function contentVersion(value: unknown): string {
   return `cfg-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`;
 }
 
@@ -29,22 +30,9 @@ function metaFields(meta: ObjectMeta): { resourceVersion: string; createdAt: str
   return { resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
 }
 
-function storeMeta(ctx: ApiContext, kind: Collection, name: string): ObjectMeta | undefined {
-  if (ctx.definedElsewhere(kind, name)) return undefined;
-  return kind === 'lanes' ? ctx.store.getLane(name)?.meta : ctx.store.getService(name)?.meta;
-}
-
 export function serviceView(ctx: ApiContext, service: Service): Versioned<Service> {
-  const meta = storeMeta(ctx, 'services', service.name);
+  const meta = ctx.definedElsewhere('services', service.name) ? undefined : ctx.store.getService(service.name)?.meta;
   return { ...service, ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(service) }) };
-}
-
-export function laneView(ctx: ApiContext, lane: Lane): LaneView {
-  const meta = storeMeta(ctx, 'lanes', lane.name);
-  const ttl = meta && 'ttl' in meta ? (meta.ttl as string | undefined) : undefined;
-  const view: LaneView = { ...lane, ...(ttl && { ttl }), ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(lane) }) };
-  if (lane.expiresAt) view.expiresInSeconds = Math.max(0, Math.floor((Date.parse(lane.expiresAt) - ctx.now().getTime()) / 1000));
-  return view;
 }
 
 export function settingsView(ctx: ApiContext, settings: Settings): Versioned<Settings> {
