@@ -95,7 +95,7 @@ export function kubernetesLaneBackend(kube: KubeLaneAccess): LaneBackend {
     shown(lane) {
       const obj = kube.laneObject(lane.name);
       // A lane from the config directory has no Lane object: versioned by content, as in store mode.
-      return obj ? { ...heldFromObject(obj, lane.services), lane } : { lane, resourceVersion: contentVersion(lane) };
+      return obj ? heldFromObject(obj, lane.services) : { lane, resourceVersion: contentVersion(lane) };
     },
 
     // Read, check, write; a lost race is retried only when the caller gave no precondition.
