@@ -12,20 +12,22 @@ import { planExpiry } from './lane-ttl.js';
 import { applyMergePatch } from './merge-patch.js';
 import { preconditionsOf, setVersionHeader } from './preconditions.js';
 import { byName, errorResponses, LANE_SCHEMA, listOf, mergePatchOf, ref, WRITE_HEADERS } from './schemas.js';
-import { definitionFields, servedObject, type ApiContext, type LaneView } from './views.js';
+import { definitionFields, servedObject, type ApiContext, type Versioned } from './views.js';
 
 type ByName = { Params: { name: string } };
 type Body = Record<string, unknown>;
-export type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
+type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
 
 const lanePath = (params: Record<string, string>) => `lanes/${params.name}`;
 const NAME_PREFIX = { type: 'string', pattern: '^[a-z0-9][-a-z0-9]{0,56}$', description: 'the server appends 5 random letters and digits to make the name' };
-export const CREATE_SCHEMA = {
+const CREATE_SCHEMA = {
   type: 'object',
   description: 'A lane to create; give `name`, or `namePrefix` to have one generated.',
   properties: { ...(LANE_SCHEMA.properties as object), namePrefix: NAME_PREFIX },
   additionalProperties: false,
 };
+
+export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
 
 /** A lane as its backend holds it, with the seconds it has left. */
 export function laneView(ctx: ApiContext, { lane, ttl, resourceVersion, createdAt, updatedAt }: HeldLane): LaneView {
@@ -58,7 +60,7 @@ export async function writeLane(
   return reply.status(status(result)).send(laneView(ctx, result.held));
 }
 
-export function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
+function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
   if (text === undefined) return [];
   return text.split(',').map((term) => {
     const [key, value, extra] = term.trim().split('=');
@@ -67,14 +69,14 @@ export function labelSelector(text: string | undefined): Array<[string, string |
   });
 }
 
-export function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
+function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
   if (query.owner !== undefined && lane.owner !== query.owner) return false;
   if (query.service !== undefined && !Object.hasOwn(lane.services, query.service)) return false;
   const labels = lane.labels ?? {};
   return selector.every(([key, value]) => Object.hasOwn(labels, key) && (value === undefined || labels[key] === value));
 }
 
-export function generatedName(prefix: string): string {
+function generatedName(prefix: string): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return prefix + Array.from({ length: 5 }, () => alphabet[randomInt(alphabet.length)]).join('');
 }

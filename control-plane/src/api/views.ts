@@ -1,7 +1,7 @@
-// What the API shows for an object: its definition as served, plus its resourceVersion, times and,
-// for lanes, TTL and time left. Objects from the config directory get a version from their content.
+// What the API shows for an object: its definition as served, plus its resourceVersion and times
+// (lanes: lanes.ts). Objects from the config directory get a version from their content.
 import { createHash } from 'node:crypto';
-import type { Lane, MeshState, Service, Settings } from '../model/types.js';
+import type { MeshState, Service, Settings } from '../model/types.js';
 import type { FileStore, ObjectMeta } from '../sources/store.js';
 import { ApiError } from './errors.js';
 
@@ -18,8 +18,7 @@ export interface ApiContext {
   kubernetes?: boolean;
 }
 
-type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
-export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
+export type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
 
 /** The version of an object the API does not hold (the config directory's): from its content. */
 export function contentVersion(value: unknown): string {
