@@ -14,7 +14,7 @@ export interface ApiContext {
   now: () => Date;
   /** True when another source (the config directory) defines the object, so the API must not write it. */
   definedElsewhere: (kind: Collection | 'settings', name: string) => boolean;
-  /** Kubernetes mode: lanes and services defined elsewhere are cluster objects. */
+  /** Kubernetes mode: services defined elsewhere are cluster objects. */
   kubernetes?: boolean;
 }
 
@@ -53,9 +53,9 @@ export function servedObject<K extends Collection>(ctx: ApiContext, kind: K, nam
 export function assertWritable(ctx: ApiContext, kind: Collection | 'settings', name: string): void {
   if (!ctx.definedElsewhere(kind, name)) return;
   const path = kind === 'settings' ? 'settings' : `${kind}/${name}`;
-  if (ctx.kubernetes && kind !== 'settings') {
-    const how = kind === 'services' ? 'a Service and the pods it selects' : `its Lane object and pods labelled laneway.dev/lane=${name}`;
-    throw new ApiError(409, 'conflict', `${path} is defined by Kubernetes (${how}); change it in the cluster`, [{ path, reason: 'defined by Kubernetes' }]);
+  // Kubernetes mode writes lanes as Lane objects (lane-backend-kubernetes.ts); services stay the cluster's.
+  if (ctx.kubernetes && kind === 'services') {
+    throw new ApiError(409, 'conflict', `${path} is defined by Kubernetes (a Service and the pods it selects); change it in the cluster`, [{ path, reason: 'defined by Kubernetes' }]);
   }
   throw new ApiError(409, 'conflict', `${path} is defined in the config directory (--config-dir), which overrides the API; change it there`, [{ path, reason: 'defined in the config directory' }]);
 }
