@@ -27,6 +27,12 @@ const CREATE_SCHEMA = {
   additionalProperties: false,
 };
 
+const LIST_QUERY = { type: 'object', additionalProperties: false, properties: {
+  owner: { type: 'string', description: 'only lanes with this owner' },
+  label: { type: 'string', description: 'comma-separated key=value (or key) terms, all of which must match' },
+  service: { type: 'string', description: 'only lanes that override this service' },
+} };
+
 export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
 
 /** A lane as its backend holds it, with the seconds it has left. */
@@ -104,11 +110,7 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
   app.get<LaneQuery>('/v1/lanes', {
     schema: {
       tags, summary: 'List lanes (sorted by name), optionally filtered',
-      querystring: { type: 'object', additionalProperties: false, properties: {
-        owner: { type: 'string', description: 'only lanes with this owner' },
-        label: { type: 'string', description: 'comma-separated key=value (or key) terms, all of which must match' },
-        service: { type: 'string', description: 'only lanes that override this service' },
-      } },
+      querystring: LIST_QUERY,
       response: { 200: listOf('Lane'), ...errorResponses() },
     },
   }, async (request) => {
