@@ -75,6 +75,12 @@ describe('kubernetes mode with a real API server', () => {
     const object = await mesh.api('GET', '/apis/laneway.dev/v1alpha1/namespaces/default/lanes/feature-x');
     assert.equal(lane.resourceVersion, object.metadata.resourceVersion);
     assert.equal(res.headers.get('etag'), `"${object.metadata.resourceVersion}"`);
+    // GET, edit, PUT: the services GET shows (the pods') are accepted back and not written.
+    const { resourceVersion: _read, ...shown } = lane as Record<string, unknown>;
+    const putBack = await fetch(`${api}/v1/lanes/feature-x`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shown) });
+    assert.equal(putBack.status, 200, await putBack.clone().text());
+    assert.deepEqual(((await putBack.json()) as { services: unknown }).services, lane.services);
+    assert.deepEqual((await mesh.api('GET', '/apis/laneway.dev/v1alpha1/namespaces/default/lanes/feature-x')).spec, object.spec, 'the spec is as it was');
     const withEndpoints = await fetch(`${api}/v1/lanes/hotfix`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ services: { orders: ['127.0.0.9:80'] } }) });
     assert.equal(withEndpoints.status, 400);
     const refused = (await withEndpoints.json()) as { details: Array<{ path: string; reason: string }> };

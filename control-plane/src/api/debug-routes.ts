@@ -3,23 +3,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { FAULT_KINDS, FAULT_RESOURCE_NAME, type FaultInjector, type FaultKind } from '../debug/faults.js';
-import type { SourceLookup } from '../debug/sources.js';
-import type { MeshState } from '../model/types.js';
 import { registerMetricsRoute } from '../runtime/metrics.js';
-import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
 import { ApiError } from './errors.js';
-import { registerExplainRoutes } from './explain.js';
-import { registerProxyRoutes } from './proxies.js';
+import { registerExplainRoutes, type ExplainContext } from './explain.js';
+import { registerProxyRoutes, type ProxyContext } from './proxies.js';
 import { errorResponses } from './schemas.js';
 
-export interface DebugContext {
-  status: ProxyStatusRegistry;
-  /** The served model. */
-  getState: () => MeshState;
-  /** Where a service or lane is defined. */
-  sourceOf: SourceLookup;
-  /** This control-plane replica, shown on each proxy. */
-  replicaId: string;
+export interface DebugContext extends ExplainContext, ProxyContext {
   /** Serves GET /metrics when given. */
   metrics?: Registry;
   /** TEST ONLY: serves /v1/debug/faults when given. */

@@ -3,9 +3,18 @@
 import type { FastifyInstance } from 'fastify';
 import { checkFrom, type FromCheck } from '../debug/explain-proxy.js';
 import { explain, requestFor, UnknownServiceError, type Explanation } from '../debug/explain.js';
-import type { DebugContext } from './debug-routes.js';
+import type { SourceLookup } from '../debug/sources.js';
+import type { MeshState } from '../model/types.js';
+import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
 import { ApiError } from './errors.js';
 import { errorResponses } from './schemas.js';
+
+/** What explaining needs: the served model, where objects are defined, and the proxies' status. */
+export interface ExplainContext {
+  status: ProxyStatusRegistry;
+  getState: () => MeshState;
+  sourceOf: SourceLookup;
+}
 
 type ExplainQuery = { Querystring: { service: string; lane?: string; from?: string } };
 
@@ -20,7 +29,7 @@ const QUERY = {
   additionalProperties: false,
 };
 
-export function registerExplainRoutes(app: FastifyInstance, ctx: DebugContext): void {
+export function registerExplainRoutes(app: FastifyInstance, ctx: ExplainContext): void {
   app.get<ExplainQuery>('/v1/explain', {
     schema: {
       tags: ['proxies'],

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../model/errors.js';
 import { ApiError } from './errors.js';
+import type { LaneBackend } from './lane-backend.js';
 import { writeLane } from './lanes.js';
 import { planRenewal } from './lane-ttl.js';
 import { preconditionsOf } from './preconditions.js';
@@ -30,7 +31,7 @@ function notOverridden(name: string, service: string): ApiError {
   return new ApiError(404, 'not_found', `lane "${name}" does not override service "${service}"`, [{ path: `lanes/${name}/services/${service}`, reason: 'does not exist' }]);
 }
 
-export function registerLaneServiceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function registerLaneServiceRoutes(app: FastifyInstance, ctx: ApiContext, lanes: LaneBackend): void {
   const tags = ['lanes'];
   app.put<ByLaneService & { Body: { endpoints: unknown } }>('/v1/lanes/:name/services/:service', {
     schema: { headers: WRITE_HEADERS,
@@ -41,10 +42,10 @@ export function registerLaneServiceRoutes(app: FastifyInstance, ctx: ApiContext)
   }, async (request, reply) => {
     const { name, service } = request.params;
     let added = false as boolean;
-    return writeLane(ctx, request, reply, name, (current) => {
+    return writeLane(ctx, lanes, request, reply, name, (current) => {
       if (!current) throw new NotFoundError('lane', name);
-      added = !Object.hasOwn(current.value.services, service);
-      return { ...current.value, services: { ...current.value.services, [service]: request.body.endpoints } };
+      added = !Object.hasOwn(current.lane.services, service);
+      return { ...current.lane, services: { ...current.lane.services, [service]: request.body.endpoints } };
     }, preconditionsOf(request, `lanes/${name}`), () => (added ? 201 : 200));
   });
 
@@ -53,11 +54,11 @@ export function registerLaneServiceRoutes(app: FastifyInstance, ctx: ApiContext)
     config: { objectPath: overridePath },
   }, async (request, reply) => {
     const { name, service } = request.params;
-    return writeLane(ctx, request, reply, name, (current) => {
+    return writeLane(ctx, lanes, request, reply, name, (current) => {
       if (!current) throw new NotFoundError('lane', name);
-      if (!Object.hasOwn(current.value.services, service)) throw notOverridden(name, service);
-      const { [service]: _dropped, ...services } = current.value.services;
-      return { ...current.value, services };
+      if (!Object.hasOwn(current.lane.services, service)) throw notOverridden(name, service);
+      const { [service]: _dropped, ...services } = current.lane.services;
+      return { ...current.lane, services };
     }, preconditionsOf(request, `lanes/${name}`));
   });
 
@@ -69,11 +70,11 @@ export function registerLaneServiceRoutes(app: FastifyInstance, ctx: ApiContext)
     config: { objectPath: (params) => `lanes/${params.name}` },
   }, async (request, reply) => {
     const { name } = request.params;
-    return writeLane(ctx, request, reply, name, (current) => {
+    return writeLane(ctx, lanes, request, reply, name, (current) => {
       if (!current) throw new NotFoundError('lane', name);
-      const had = { ttl: current.meta.ttl, expiresAt: current.value.expiresAt };
+      const had = { ttl: current.ttl, expiresAt: current.lane.expiresAt };
       const renewed = planRenewal(request.body?.ttl, had, ctx.getState().settings, ctx.now().getTime(), `lanes/${name}`);
-      return { ...current.value, ...renewed };
+      return { ...current.lane, ...renewed };
     }, preconditionsOf(request, `lanes/${name}`));
   });
 }

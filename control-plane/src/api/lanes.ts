@@ -1,53 +1,72 @@
-// /v1/lanes: lanes and the service instances they override. Reads show the served (merged) state;
-// writes go to the store, whose validation decides what is accepted.
+// /v1/lanes: lanes and the service instances they override, over a lane backend (lane-backend.ts:
+// the embedded store, or Lane objects in Kubernetes mode). Reads show the served (merged) state
+// with the backend's version of each lane; writes go to the backend, whose validation decides.
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, PreconditionFailedError } from '../model/errors.js';
 import type { Lane } from '../model/types.js';
-import type { LaneMeta, Preconditions, Stored, Written } from '../sources/store.js';
+import type { Preconditions } from '../sources/store.js';
 import { ApiError, invalidDefinition, namedBody } from './errors.js';
+import type { HeldLane, LaneBackend, LaneWrite } from './lane-backend.js';
 import { planExpiry } from './lane-ttl.js';
 import { applyMergePatch } from './merge-patch.js';
 import { preconditionsOf, setVersionHeader } from './preconditions.js';
 import { byName, errorResponses, LANE_SCHEMA, listOf, mergePatchOf, ref, WRITE_HEADERS } from './schemas.js';
-import { assertWritable, definitionFields, laneView, servedObject, type ApiContext } from './views.js';
+import { definitionFields, servedObject, type ApiContext, type Versioned } from './views.js';
 
 type ByName = { Params: { name: string } };
 type Body = Record<string, unknown>;
-export type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
+type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
 
 const lanePath = (params: Record<string, string>) => `lanes/${params.name}`;
 const NAME_PREFIX = { type: 'string', pattern: '^[a-z0-9][-a-z0-9]{0,56}$', description: 'the server appends 5 random letters and digits to make the name' };
-export const CREATE_SCHEMA = {
+const CREATE_SCHEMA = {
   type: 'object',
   description: 'A lane to create; give `name`, or `namePrefix` to have one generated.',
   properties: { ...(LANE_SCHEMA.properties as object), namePrefix: NAME_PREFIX },
   additionalProperties: false,
 };
 
+const LIST_QUERY = { type: 'object', additionalProperties: false, properties: {
+  owner: { type: 'string', description: 'only lanes with this owner' },
+  label: { type: 'string', description: 'comma-separated key=value (or key) terms, all of which must match' },
+  service: { type: 'string', description: 'only lanes that override this service' },
+} };
+
+export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
+
+/** A lane as its backend holds it, with the seconds it has left. */
+export function laneView(ctx: ApiContext, { lane, ttl, resourceVersion, createdAt, updatedAt }: HeldLane): LaneView {
+  const view: LaneView = { ...lane, ...(ttl && { ttl }), resourceVersion, ...(createdAt && { createdAt }), ...(updatedAt && { updatedAt }) };
+  if (lane.expiresAt) view.expiresInSeconds = Math.max(0, Math.floor((Date.parse(lane.expiresAt) - ctx.now().getTime()) / 1000));
+  return view;
+}
+
 /** Runs a lane write and answers with the lane; `desired` gives the whole requested lane, ttl/expiresAt as asked. */
 export async function writeLane(
   ctx: ApiContext,
+  lanes: LaneBackend,
   request: FastifyRequest,
   reply: FastifyReply,
   name: string,
-  desired: (current: Stored<Lane, LaneMeta> | undefined) => Body,
+  desired: (current: HeldLane | undefined) => Body,
   preconditions: Preconditions,
-  status: (result: Written<Lane, LaneMeta>) => number = (result) => (result.created ? 201 : 200),
+  status: (result: LaneWrite) => number = (result) => (result.created ? 201 : 200),
 ) {
-  assertWritable(ctx, 'lanes', name);
-  const result = await ctx.store.updateLane(name, (current) => {
+  const path = `lanes/${name}`;
+  const result = await lanes.update(name, (current) => {
     const { ttl, expiresAt, ...definition } = definitionFields(desired(current));
-    const had = current && { ttl: current.meta.ttl, expiresAt: current.value.expiresAt };
-    const expiry = planExpiry({ ttl, expiresAt }, had, ctx.getState().settings, ctx.now().getTime(), `lanes/${name}`);
-    return { lane: { ...definition, name, ...(expiry.expiresAt && { expiresAt: expiry.expiresAt }) }, ttl: expiry.ttl };
+    const had = current && { ttl: current.ttl, expiresAt: current.lane.expiresAt };
+    const expiry = planExpiry({ ttl, expiresAt }, had, ctx.getState().settings, ctx.now().getTime(), path);
+    return { lane: { ...definition, name, ...(expiry.expiresAt && { expiresAt: expiry.expiresAt }) }, ...(expiry.ttl && { ttl: expiry.ttl }) };
   }, preconditions);
-  request.audit = { target: `lanes/${name}`, resourceVersion: result.meta.resourceVersion, outcome: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
-  setVersionHeader(reply, result.meta.resourceVersion);
-  return reply.status(status(result)).send(laneView(ctx, result.value));
+  const { resourceVersion } = result.held;
+  request.audit = { target: path, resourceVersion, outcome: result.created ? 'created' : result.changed ? 'updated' : 'unchanged' };
+  setVersionHeader(reply, resourceVersion);
+  return reply.status(status(result)).send(laneView(ctx, result.held));
 }
 
-export function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
+function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
   if (text === undefined) return [];
   return text.split(',').map((term) => {
     const [key, value, extra] = term.trim().split('=');
@@ -56,19 +75,19 @@ export function labelSelector(text: string | undefined): Array<[string, string |
   });
 }
 
-export function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
+function matchesQuery(lane: Lane, query: LaneQuery['Querystring'], selector: Array<[string, string | undefined]>): boolean {
   if (query.owner !== undefined && lane.owner !== query.owner) return false;
   if (query.service !== undefined && !Object.hasOwn(lane.services, query.service)) return false;
   const labels = lane.labels ?? {};
   return selector.every(([key, value]) => Object.hasOwn(labels, key) && (value === undefined || labels[key] === value));
 }
 
-export function generatedName(prefix: string): string {
+function generatedName(prefix: string): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   return prefix + Array.from({ length: 5 }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
-async function createLane(ctx: ApiContext, request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
+async function createLane(ctx: ApiContext, lanes: LaneBackend, request: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
   const { namePrefix, ...body } = request.body;
   if (typeof body.name === 'string' && namePrefix !== undefined) throw invalidDefinition([{ path: 'lanes/namePrefix', reason: 'give name or namePrefix, not both' }]);
   if (typeof body.name !== 'string' && typeof namePrefix !== 'string') throw invalidDefinition([{ path: 'lanes/name', reason: 'is required (or give namePrefix to have one generated)' }]);
@@ -76,7 +95,7 @@ async function createLane(ctx: ApiContext, request: FastifyRequest<{ Body: Body 
     const name = typeof body.name === 'string' ? body.name : generatedName(namePrefix as string);
     try {
       reply.header('location', `/v1/lanes/${name}`);
-      return await writeLane(ctx, request, reply, name, () => body, { ifNoneMatch: true });
+      return await writeLane(ctx, lanes, request, reply, name, () => body, { ifNoneMatch: true });
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
       if (typeof body.name !== 'string' && attempt < 5) continue;
@@ -85,35 +104,32 @@ async function createLane(ctx: ApiContext, request: FastifyRequest<{ Body: Body 
   }
 }
 
-export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes: LaneBackend): void {
   const tags = ['lanes'];
   const one = { params: byName(), tags };
   app.get<LaneQuery>('/v1/lanes', {
     schema: {
       tags, summary: 'List lanes (sorted by name), optionally filtered',
-      querystring: { type: 'object', additionalProperties: false, properties: {
-        owner: { type: 'string', description: 'only lanes with this owner' },
-        label: { type: 'string', description: 'comma-separated key=value (or key) terms, all of which must match' },
-        service: { type: 'string', description: 'only lanes that override this service' },
-      } },
+      querystring: LIST_QUERY,
       response: { 200: listOf('Lane'), ...errorResponses() },
     },
   }, async (request) => {
     const selector = labelSelector(request.query.label);
-    const lanes = ctx.getState().lanes;
-    return { items: Object.keys(lanes).sort().map((name) => lanes[name]!).filter((lane) => matchesQuery(lane, request.query, selector)).map((lane) => laneView(ctx, lane)) };
+    const served = ctx.getState().lanes;
+    const matching = Object.keys(served).sort().map((name) => served[name]!).filter((lane) => matchesQuery(lane, request.query, selector));
+    return { items: matching.map((lane) => laneView(ctx, lanes.shown(lane))) };
   });
 
   app.post<{ Body: Body }>('/v1/lanes', {
     schema: { tags, summary: 'Create a lane (409 if the name is taken)', body: CREATE_SCHEMA, response: { 201: ref('Lane'), ...errorResponses(409, 413, 415, 422) } },
     config: { objectPath: () => 'lanes' },
-  }, (request, reply) => createLane(ctx, request, reply));
+  }, (request, reply) => createLane(ctx, lanes, request, reply));
 
   app.get<ByName>('/v1/lanes/:name', {
     schema: { ...one, summary: 'Get a lane', response: { 200: ref('Lane'), ...errorResponses(404) } },
     config: { objectPath: lanePath },
   }, async (request, reply) => {
-    const view = laneView(ctx, servedObject(ctx, 'lanes', request.params.name));
+    const view = laneView(ctx, lanes.shown(servedObject(ctx, 'lanes', request.params.name)));
     setVersionHeader(reply, view.resourceVersion);
     return view;
   });
@@ -124,7 +140,7 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext): void 
   }, async (request, reply) => {
     const { name } = request.params;
     const body = namedBody(request.body, 'lanes', name);
-    return writeLane(ctx, request, reply, name, () => body, preconditionsOf(request, `lanes/${name}`));
+    return writeLane(ctx, lanes, request, reply, name, () => body, preconditionsOf(request, `lanes/${name}`));
   });
 
   app.patch<ByName & { Body: Body }>('/v1/lanes/:name', {
@@ -133,9 +149,9 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext): void 
   }, async (request, reply) => {
     const { name } = request.params;
     const { ttl, expiresAt, ...patch } = definitionFields(namedBody(request.body, 'lanes', name));
-    return writeLane(ctx, request, reply, name, (current) => {
+    return writeLane(ctx, lanes, request, reply, name, (current) => {
       if (!current) throw new NotFoundError('lane', name);
-      const { expiresAt: _kept, ...definition } = current.value;
+      const { expiresAt: _kept, ...definition } = current.lane;
       return { ...(applyMergePatch(definition, patch) as Body), ttl, expiresAt };
     }, preconditionsOf(request, `lanes/${name}`));
   });
@@ -145,9 +161,8 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext): void 
     config: { objectPath: lanePath },
   }, async (request) => {
     const { name } = request.params;
-    assertWritable(ctx, 'lanes', name);
-    const { value, meta } = await ctx.store.deleteLane(name, preconditionsOf(request, `lanes/${name}`));
-    request.audit = { target: `lanes/${name}`, resourceVersion: meta.resourceVersion, outcome: 'deleted' };
-    return { ...value, ...(meta.ttl && { ttl: meta.ttl }), resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
+    const held = await lanes.delete(name, preconditionsOf(request, `lanes/${name}`));
+    request.audit = { target: `lanes/${name}`, resourceVersion: held.resourceVersion, outcome: 'deleted' };
+    return laneView(ctx, held);
   });
 }

@@ -4,10 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import { configDumpJson } from '../debug/config-dump.js';
 import { dumpInput, latestStream, proxyView } from '../debug/proxy-view.js';
 import { isResourceKind, RESOURCE_KINDS, type ResourceKind } from '../debug/resources.js';
-import type { ProxyStatus } from '../xds/proxy-status.js';
-import type { DebugContext } from './debug-routes.js';
+import type { ProxyStatus, ProxyStatusRegistry } from '../xds/proxy-status.js';
 import { ApiError } from './errors.js';
 import { errorResponses } from './schemas.js';
+
+/** What the proxy routes need: the connected proxies, and this replica's id to show on them. */
+export interface ProxyContext {
+  status: ProxyStatusRegistry;
+  replicaId: string;
+}
 
 type ById = { Params: { id: string } };
 type DumpQuery = ById & { Querystring: { resource?: string; state?: 'sent' | 'acked' } };
@@ -44,7 +49,7 @@ const PROXY_VIEW = {
 };
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 256 } } };
 
-function connected(ctx: DebugContext, id: string): ProxyStatus {
+function connected(ctx: ProxyContext, id: string): ProxyStatus {
   const proxy = latestStream(ctx.status, id);
   if (!proxy) throw new ApiError(404, 'not_found', `no proxy with node id "${id}" is connected to this replica (${ctx.replicaId})`, [{ path: `proxies/${id}`, reason: 'not connected' }]);
   return proxy;
@@ -61,7 +66,7 @@ function parseKinds(resource: string | undefined): ResourceKind[] {
   return names as ResourceKind[];
 }
 
-export function registerProxyRoutes(app: FastifyInstance, ctx: DebugContext): void {
+export function registerProxyRoutes(app: FastifyInstance, ctx: ProxyContext): void {
   app.get('/v1/proxies', {
     schema: {
       tags, summary: 'Connected proxies and their xDS sync status',

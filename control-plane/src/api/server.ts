@@ -4,6 +4,7 @@ import type { MeshState } from '../model/types.js';
 import type { FileStore } from '../sources/store.js';
 import { registerAccessControl } from './access.js';
 import { ApiError, registerErrorHandling, sendError } from './errors.js';
+import { storeLaneBackend, type LaneBackend } from './lane-backend.js';
 import { registerLaneServiceRoutes } from './lane-services.js';
 import { registerLaneRoutes } from './lanes.js';
 import { registerOpenApi } from './openapi.js';
@@ -36,8 +37,8 @@ export interface ApiOptions {
   now?: () => Date;
   /** Kubernetes mode: objects defined elsewhere are cluster objects (the 409 says so). */
   kubernetes?: boolean;
-  /** Replaces the /v1/lanes and /v1/lanes/:name routes (Kubernetes mode: api/lanes-kubernetes.ts). */
-  laneRoutes?: (app: FastifyInstance, ctx: ApiContext) => void;
+  /** Where /v1/lanes keeps lanes; absent: the store (Kubernetes mode: Lane objects, lane-backend-kubernetes.ts). */
+  lanes?: LaneBackend;
   /** More route groups, registered after the built-in ones. */
   plugins?: ApiPlugin[];
 }
@@ -86,11 +87,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     definedElsewhere: options.definedElsewhere ?? (() => false),
     ...(options.kubernetes && { kubernetes: true }),
   };
+  const lanes = options.lanes ?? storeLaneBackend(ctx);
   app.register(async (scope) => {
     registerHealthRoutes(scope, options.ready);
     registerServiceRoutes(scope, ctx);
-    (options.laneRoutes ?? registerLaneRoutes)(scope, ctx);
-    registerLaneServiceRoutes(scope, ctx);
+    registerLaneRoutes(scope, ctx, lanes);
+    registerLaneServiceRoutes(scope, ctx, lanes);
     registerSettingsRoutes(scope, ctx);
     for (const plugin of options.plugins ?? []) plugin(scope);
   });

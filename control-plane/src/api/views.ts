@@ -1,7 +1,7 @@
-// What the API shows for an object: its definition as served, plus its resourceVersion, times and,
-// for lanes, TTL and time left. Objects from the config directory get a version from their content.
+// What the API shows for an object: its definition as served, plus its resourceVersion and times
+// (lanes: lanes.ts). Objects from the config directory get a version from their content.
 import { createHash } from 'node:crypto';
-import type { Lane, MeshState, Service, Settings } from '../model/types.js';
+import type { MeshState, Service, Settings } from '../model/types.js';
 import type { FileStore, ObjectMeta } from '../sources/store.js';
 import { ApiError } from './errors.js';
 
@@ -14,14 +14,14 @@ export interface ApiContext {
   now: () => Date;
   /** True when another source (the config directory) defines the object, so the API must not write it. */
   definedElsewhere: (kind: Collection | 'settings', name: string) => boolean;
-  /** Kubernetes mode: lanes and services defined elsewhere are cluster objects. */
+  /** Kubernetes mode: services defined elsewhere are cluster objects. */
   kubernetes?: boolean;
 }
 
-type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
-export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
+export type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
 
-function contentVersion(value: unknown): string {
+/** The version of an object the API does not hold (the config directory's): from its content. */
+export function contentVersion(value: unknown): string {
   return `cfg-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 12)}`;
 }
 
@@ -29,22 +29,9 @@ function metaFields(meta: ObjectMeta): { resourceVersion: string; createdAt: str
   return { resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
 }
 
-function storeMeta(ctx: ApiContext, kind: Collection, name: string): ObjectMeta | undefined {
-  if (ctx.definedElsewhere(kind, name)) return undefined;
-  return kind === 'lanes' ? ctx.store.getLane(name)?.meta : ctx.store.getService(name)?.meta;
-}
-
 export function serviceView(ctx: ApiContext, service: Service): Versioned<Service> {
-  const meta = storeMeta(ctx, 'services', service.name);
+  const meta = ctx.definedElsewhere('services', service.name) ? undefined : ctx.store.getService(service.name)?.meta;
   return { ...service, ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(service) }) };
-}
-
-export function laneView(ctx: ApiContext, lane: Lane): LaneView {
-  const meta = storeMeta(ctx, 'lanes', lane.name);
-  const ttl = meta && 'ttl' in meta ? (meta.ttl as string | undefined) : undefined;
-  const view: LaneView = { ...lane, ...(ttl && { ttl }), ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(lane) }) };
-  if (lane.expiresAt) view.expiresInSeconds = Math.max(0, Math.floor((Date.parse(lane.expiresAt) - ctx.now().getTime()) / 1000));
-  return view;
 }
 
 export function settingsView(ctx: ApiContext, settings: Settings): Versioned<Settings> {
@@ -66,9 +53,9 @@ export function servedObject<K extends Collection>(ctx: ApiContext, kind: K, nam
 export function assertWritable(ctx: ApiContext, kind: Collection | 'settings', name: string): void {
   if (!ctx.definedElsewhere(kind, name)) return;
   const path = kind === 'settings' ? 'settings' : `${kind}/${name}`;
-  if (ctx.kubernetes && kind !== 'settings') {
-    const how = kind === 'services' ? 'a Service and the pods it selects' : `its Lane object and pods labelled laneway.dev/lane=${name}`;
-    throw new ApiError(409, 'conflict', `${path} is defined by Kubernetes (${how}); change it in the cluster`, [{ path, reason: 'defined by Kubernetes' }]);
+  // Kubernetes mode writes lanes as Lane objects (lane-backend-kubernetes.ts); services stay the cluster's.
+  if (ctx.kubernetes && kind === 'services') {
+    throw new ApiError(409, 'conflict', `${path} is defined by Kubernetes (a Service and the pods it selects); change it in the cluster`, [{ path, reason: 'defined by Kubernetes' }]);
   }
   throw new ApiError(409, 'conflict', `${path} is defined in the config directory (--config-dir), which overrides the API; change it there`, [{ path, reason: 'defined in the config directory' }]);
 }

@@ -35,6 +35,13 @@ export class ConflictError extends Error {
   }
 }
 
+/** Deleting lane `name` while `dependants` (sorted) fall back to it: one wording for every lane backend. */
+export function fallbackConflict(name: string, dependants: readonly string[]): ConflictError {
+  const details = dependants.map((d) => ({ path: `lanes/${d}/fallback`, reason: `lane "${d}" falls back to "${name}"` }));
+  const named = dependants.map((d) => `"${d}"`).join(', ');
+  return new ConflictError(`lane "${name}" is the fallback of lane${dependants.length > 1 ? 's' : ''} ${named}; change their fallback first`, details);
+}
+
 /** The named object does not exist. */
 export class NotFoundError extends Error {
   constructor(

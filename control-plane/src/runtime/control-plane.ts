@@ -1,6 +1,6 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
-import { kubernetesLaneRoutes } from '../api/lanes-kubernetes.js';
+import { kubernetesLaneBackend } from '../api/lane-backend-kubernetes.js';
 import { buildApi, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
@@ -105,8 +105,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs.settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs[kind], name);
   // ...but lanes are written as Lane objects, which every replica watches.
-  const laneRoutes = kube && kubernetesLaneRoutes({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject });
-  const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(laneRoutes && { laneRoutes }) });
+  const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState: () => current });
+  const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);

@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { mkdir, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError, type Validated } from '../model/errors.js';
+import { ConflictError, fallbackConflict, NotFoundError, PreconditionFailedError, ValidationError, type FieldError, type Validated } from '../model/errors.js';
 import { deepFreeze } from '../model/deep-freeze.js';
 import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
@@ -92,7 +92,8 @@ function accept<T>(checked: Validated<T>): T {
   return checked.value;
 }
 
-function checkPreconditions(path: string, current: ObjectMeta | undefined, given: Preconditions): void {
+/** Throws PreconditionFailedError unless `current` (undefined: absent) meets `given`; every lane backend checks with it. */
+export function checkPreconditions(path: string, current: { resourceVersion: string } | undefined, given: Preconditions): void {
   const version = current?.resourceVersion;
   if (given.ifNoneMatch && current) {
     throw new PreconditionFailedError(path, `${path} already exists (resourceVersion ${version}); the request asked to create it only`, version);
@@ -251,10 +252,7 @@ export class FileStore {
       if (!current) throw new NotFoundError('lane', name);
       checkPreconditions(`lanes/${name}`, current.meta, preconditions);
       const dependants = Object.values(state.lanes).filter((l) => l.fallback === name).map((l) => l.name).sort();
-      if (dependants.length > 0) {
-        const details = dependants.map((d) => ({ path: `lanes/${d}/fallback`, reason: `lane "${d}" falls back to "${name}"` }));
-        throw new ConflictError(`lane "${name}" is the fallback of lane${dependants.length > 1 ? 's' : ''} ${dependants.map((d) => `"${d}"`).join(', ')}; change their fallback first`, details);
-      }
+      if (dependants.length > 0) throw fallbackConflict(name, dependants);
       delete state.lanes[name];
       delete meta.lanes[name];
       return { result: current, changed: { lanes: [name] } };

@@ -4,8 +4,7 @@
 // 422 Invalid -> ValidationError naming the fields.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../../model/errors.js';
-import type { KubeLane, LaneSpec } from './mapping.js';
-import { LANE_GROUP, LANE_PLURAL, LANE_VERSION } from './watch.js';
+import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, type KubeLane, type LaneSpec } from './mapping.js';
 
 interface KubeStatus { reason?: string; message?: string; details?: { causes?: Array<{ field?: string; message?: string; reason?: string }> } }
 

@@ -12,6 +12,10 @@ import { STABLE } from '../../model/types.js';
 import { validateLane, validateService } from '../../model/validate.js';
 
 export const LANE_LABEL = 'laneway.dev/lane';
+/** Where Lane objects are (deploy/kubernetes/crd.yaml): /apis/<group>/<version>/namespaces/<ns>/<plural>. */
+export const LANE_GROUP = 'laneway.dev';
+export const LANE_VERSION = 'v1alpha1';
+export const LANE_PLURAL = 'lanes';
 /** A Service with this label set to "true" is not part of the mesh (e.g. the control plane's own). */
 export const EXCLUDE_LABEL = 'laneway.dev/exclude';
 
@@ -52,9 +56,22 @@ export interface LaneSpec {
   fallbackOnUnhealthy?: boolean;
 }
 
+export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime?: string }
+
+/** What the status writer (status.ts) puts on a Lane. */
+export interface LaneStatus {
+  services: string[];
+  servicesSummary: string;
+  expiresAt?: string;
+  message?: string;
+  conditions: LaneCondition[];
+}
+
 export interface KubeLane {
   metadata?: KubeMeta;
   spec?: LaneSpec;
+  /** As found on the object: written by a replica, or by hand. */
+  status?: Partial<LaneStatus>;
 }
 
 export interface KubeObjects {

@@ -4,21 +4,11 @@
 import { hostname } from 'node:os';
 import { CoordinationV1Api, CustomObjectsApi, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { laneExpiry, type KubeDefinitions, type KubeLane } from './mapping.js';
+import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, type KubeDefinitions, type KubeLane, type LaneCondition, type LaneStatus } from './mapping.js';
 
 export const LEASE_NAME = 'laneway-status-writer';
 const LEASE_SECONDS = 15;
 const RENEW_MS = 5000;
-
-export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime?: string }
-
-export interface LaneStatus {
-  services: string[];
-  servicesSummary: string;
-  expiresAt?: string;
-  message?: string;
-  conditions: LaneCondition[];
-}
 
 /** What a Lane's status should say, given what the mapping made of it. Pure. */
 export function desiredLaneStatus(lane: KubeLane, defs: KubeDefinitions, now = Date.now()): LaneStatus {
@@ -43,8 +33,8 @@ export function desiredLaneStatus(lane: KubeLane, defs: KubeDefinitions, now = D
 }
 
 /** Same status except for transition times: nothing to write. */
-function sameStatus(current: any, next: LaneStatus): boolean {
-  const strip = (s: any) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime, ...c }: any) => c) });
+function sameStatus(current: Partial<LaneStatus> | undefined, next: LaneStatus): boolean {
+  const strip = (s: Partial<LaneStatus> | undefined) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) });
   return current !== undefined && strip(current) === strip(next);
 }
 
@@ -55,10 +45,12 @@ export class LaneStatusWriter {
   private leader = false;
   private timer?: NodeJS.Timeout;
   private writing = Promise.resolve();
+  private readonly lanes: { group: string; version: string; namespace: string; plural: string };
 
   constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => { lanes: KubeLane[]; defs: KubeDefinitions }) {
     this.leases = kc.makeApiClient(CoordinationV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.lanes = { group: LANE_GROUP, version: LANE_VERSION, namespace, plural: LANE_PLURAL };
   }
 
   start(): void {
@@ -84,19 +76,19 @@ export class LaneStatusWriter {
       const expiresAt = laneExpiry(lane);
       if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
         this.logger.info({ lane: name, expiresAt }, 'deleting expired lane');
-        await this.custom.deleteNamespacedCustomObject({ group: 'laneway.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'lanes', name });
+        await this.custom.deleteNamespacedCustomObject({ ...this.lanes, name });
         continue;
       }
       const next = desiredLaneStatus(lane, defs);
-      const current = (lane as any).status;
+      const current = lane.status;
       if (sameStatus(current, next)) continue;
-      const old = (current?.conditions ?? []) as LaneCondition[];
+      const old = current?.conditions ?? [];
       const stamped = next.conditions.map((c) => {
         const was = old.find((o) => o.type === c.type);
         return { ...c, lastTransitionTime: was && was.status === c.status && was.lastTransitionTime ? was.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
       });
       await this.custom.replaceNamespacedCustomObjectStatus({
-        group: 'laneway.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'lanes', name,
+        ...this.lanes, name,
         body: { ...lane, status: { ...next, conditions: stamped } },
       });
     }

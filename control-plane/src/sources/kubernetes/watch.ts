@@ -4,12 +4,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { laneExpiry, mapKubeObjects, type KubeDefinitions, type KubeLane, type KubePod, type KubeService } from './mapping.js';
+import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, mapKubeObjects, type KubeDefinitions, type KubeLane, type KubePod, type KubeService } from './mapping.js';
 import { LaneStatusWriter } from './status.js';
 
-export const LANE_GROUP = 'laneway.dev';
-export const LANE_VERSION = 'v1alpha1';
-export const LANE_PLURAL = 'lanes';
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 const RETRY_MS = 1000;
 
