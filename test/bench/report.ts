@@ -10,6 +10,8 @@ import { fmt, kb, mb, median, percentile } from './stats.js';
 
 export interface BenchInfo {
   date: string;
+  /** The checkout run side by side (`--baseline`), when there was one. */
+  baseline?: string;
   machine: string;
   params: Record<string, unknown>;
   durationS: number;
@@ -129,6 +131,8 @@ function goal(label: string, value: number, limit: number, unit: string, better:
 
 export interface Rebuilds {
   laneway: RebuildResult[];
+  /** The baseline checkout's rebuilds, for the same sizes (empty without `--baseline`). */
+  baseline: RebuildResult[];
   go: Array<{ lanes: number; ms: number; bytes: number; resources: number }>;
 }
 
@@ -162,6 +166,43 @@ function goals(info: BenchInfo, summaries: ServerSummary[], rebuilds: Rebuilds):
   return out;
 }
 
+const arrow = (before: string, after: string) => `${before} → ${after}`;
+
+/** This code against the baseline checkout, side by side: the numbers a change must not make worse. */
+function baselineSection(info: BenchInfo, summaries: ServerSummary[], rebuilds: Rebuilds): string[] {
+  if (!info.baseline) return [];
+  const by = new Map(summaries.map((s) => [s.server, s]));
+  const linear = by.get('gcp-linear');
+  const rows = (['laneway', 'laneway-delta'] as const).flatMap((kind) => {
+    const now = by.get(kind);
+    const before = by.get(`baseline-${kind}`);
+    if (!now || !before) return [];
+    const vsLinear = (s: ServerSummary, pick: (x: ServerSummary) => number) => (linear ? ratio(pick(linear), pick(s)) : '');
+    return [[kind,
+      arrow(fmt(before.convergence.p50), fmt(now.convergence.p50)), arrow(fmt(before.convergence.p99), fmt(now.convergence.p99)),
+      arrow(fmt(before.cpuSecondsPerPush, 3), fmt(now.cpuSecondsPerPush, 3)),
+      arrow(vsLinear(before, (x) => x.convergence.p50), vsLinear(now, (x) => x.convergence.p50)),
+      arrow(vsLinear(before, (x) => x.convergence.p99), vsLinear(now, (x) => x.convergence.p99)),
+      arrow(vsLinear(before, (x) => x.cpuSecondsPerPush), vsLinear(now, (x) => x.cpuSecondsPerPush)),
+      arrow(`${kb(before.heapPerStreamBytes)} KB`, `${kb(now.heapPerStreamBytes)} KB`)]];
+  });
+  const out = ['', '## This code against the baseline', '', `Baseline: ${info.baseline}; its servers ran in the same rounds, alternating with the others. Each cell: baseline → this code.`, ''];
+  out.push(table(['server', 'create p50 ms', 'create p99 ms', 'CPU s / push', 'LinearCache ÷ it, p50', 'LinearCache ÷ it, p99', 'LinearCache ÷ it, CPU per push', 'heap / idle stream'], rows));
+  const go = new Map(rebuilds.go.map((g) => [g.lanes, g.ms]));
+  const rebuildRows = rebuilds.laneway.map((now) => {
+    const before = rebuilds.baseline.find((b) => b.lanes === now.lanes);
+    const goMs = go.get(now.lanes);
+    const vsGo = (r: RebuildResult | undefined) => (r && goMs !== undefined ? ratio(goMs, r.publishMs) : '');
+    return [String(now.lanes), arrow(before ? fmt(before.publishMs, 0) : '', fmt(now.publishMs, 0)),
+      arrow(before?.warmPublishMs === undefined ? '' : fmt(before.warmPublishMs, 0), now.warmPublishMs === undefined ? '' : fmt(now.warmPublishMs, 0)),
+      goMs === undefined ? '' : fmt(goMs, 0), arrow(vsGo(before), vsGo(now)),
+      arrow(before ? fmt(before.incremental.publishMs, 0) : '', fmt(now.incremental.publishMs, 0))];
+  });
+  out.push('', 'Full rebuild, each a fresh process on the same CPU:', '');
+  out.push(table(['lanes', 'publish ms', 'publish ms, warm process', 'go-control-plane ms', 'Go ÷ it', 'one lane added ms'], rebuildRows));
+  return out;
+}
+
 export function renderReport(info: BenchInfo, summaries: ServerSummary[], runs: RunResult[], rebuilds: Rebuilds, profiles: ProfileSummary[] = []): string {
   const by = new Map(summaries.map((s) => [s.server, s]));
   const lw = by.get('laneway') ?? by.get('laneway-delta');
@@ -192,6 +233,7 @@ export function renderReport(info: BenchInfo, summaries: ServerSummary[], runs: 
     lines.push(table(['lanes', 'ms', 'resources', 'bytes'], rebuilds.go.map((g) => [String(g.lanes), fmt(g.ms, 0), String(g.resources), `${mb(g.bytes)} MB`])));
   }
   if (profiles.length > 0) lines.push('', '## Profile', ...profileSection(profiles));
+  lines.push(...baselineSection(info, summaries, rebuilds));
   lines.push('', '## Same configuration served?', '', ...routeCheck(runs));
   lines.push('', '## Goals', '', ...goals(info, summaries, rebuilds));
   const errors = summaries.flatMap((s) => s.errors.map((e) => `- ${s.server}: ${e}`));

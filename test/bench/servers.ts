@@ -4,17 +4,33 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
 import type { MeshState } from '../../control-plane/src/model/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'control-plane/src/main.ts');
-const PROBE = join(ROOT, 'test/bench/laneway-probe.ts');
 const GCP_DIR = join(ROOT, 'test/bench/gcp');
 export const SERVER_CPU = '1';
 
-export type ServerKind = 'laneway' | 'laneway-delta' | 'gcp-linear' | 'gcp-snapshot';
+export type ServerKind = 'laneway' | 'laneway-delta' | 'gcp-linear' | 'gcp-snapshot' | 'baseline-laneway' | 'baseline-laneway-delta';
+
+/** Laneway servers run from another checkout (`--baseline DIR`, e.g. today's main), side by side with this one. */
+export const isBaseline = (kind: ServerKind) => kind.startsWith('baseline-');
+export const isLaneway = (kind: ServerKind) => kind.startsWith('laneway') || isBaseline(kind);
+
+/**
+ * How to start the control plane of a checkout: its compiled entry point with plain node, as
+ * production runs it, when it has one (`npm run build`); otherwise its sources through tsx.
+ */
+export function lanewayEntry(root: string): string[] {
+  const compiled = join(root, 'dist/control-plane/src/main.js');
+  return existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(root, 'control-plane/src/main.ts')];
+}
+
+/** Runs a checkout's own script (TypeScript through that checkout's tsx), e.g. its rebuild benchmark. */
+export function checkoutScript(root: string, script: string): string[] {
+  return ['--import', pathToFileURL(join(root, 'node_modules/tsx/dist/esm/index.mjs')).href, join(root, script)];
+}
 
 export interface Server {
   kind: ServerKind;
@@ -66,7 +82,7 @@ async function ready(url: string): Promise<void> {
   await waitFor(`${url} to answer`, async () => (await fetch(url)).ok, 60_000, 100);
 }
 
-export async function startLaneway(kind: ServerKind, workDir: string, state: MeshState, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+export async function startLaneway(kind: ServerKind, workDir: string, state: MeshState, env: NodeJS.ProcessEnv = {}, root = ROOT): Promise<Server> {
   const dataDir = join(workDir, `data-${kind}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -74,7 +90,9 @@ export async function startLaneway(kind: ServerKind, workDir: string, state: Mes
   const [apiPort, xdsPort] = [await freePort(), await freePort()];
   const probeFile = join(workDir, `probe-${kind}.json`);
   rmSync(probeFile, { force: true });
-  const args = ['--expose-gc', '--import', 'tsx', '--import', PROBE, MAIN, '--api-port', String(apiPort), '--xds-port', String(xdsPort)];
+  // The probe is this checkout's; the server is the checkout's own.
+  const entry = lanewayEntry(root).map((arg) => (arg === 'tsx' ? pathToFileURL(join(root, 'node_modules/tsx/dist/esm/index.mjs')).href : arg));
+  const args = ['--expose-gc', '--import', pathToFileURL(join(ROOT, 'test/bench/laneway-probe.mjs')).href, ...entry, '--api-port', String(apiPort), '--xds-port', String(xdsPort)];
   args.push('--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn');
   const [cmd, argv] = pinned(process.execPath, args);
   const proc = startProcess(kind, cmd, argv, join(workDir, `${kind}.log`), { ...process.env, ...env, LANEWAY_BENCH_PROBE_FILE: probeFile });
@@ -91,7 +109,7 @@ export async function startLaneway(kind: ServerKind, workDir: string, state: Mes
   };
 }
 
-/** Runs a laneway-probe.ts command in the server and returns its answer. */
+/** Runs a laneway-probe.mjs command in the server and returns its answer. */
 async function probe(proc: Managed, file: string, command: string): Promise<Record<string, unknown>> {
   const last = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { seq: number }).seq : 0;
   writeFileSync(`${file}.cmd`, command);

@@ -11,7 +11,11 @@
 //   --lane-creates K   lanes created per run and measured, the steady state (default 20)
 //   --first-creates F  lanes created before them, reported apart as "first after start" (default 10)
 //   --rebuild-lanes M  lanes for the full-rebuild scenario (default 10000)
-//   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all)
+//   --servers a,b      laneway, laneway-delta, gcp-linear, gcp-snapshot (default: all), and with
+//                      --baseline baseline-laneway, baseline-laneway-delta
+//   --baseline DIR     also run the Laneway servers and the rebuild of another checkout (with its
+//                      node_modules installed; e.g. today's main in a git worktree), side by side in
+//                      the same run and report
 //   --profile          CPU-profile Laneway's lane creates (last round) and summarize it in the report
 //   --no-stress        skip lane churn at rising rates and the reconnect storm (stress.ts)
 //   --no-churn         skip the lane churn only (the reconnect storm still runs)
@@ -19,6 +23,7 @@
 //   --laneway-node-options "..."  NODE_OPTIONS for Laneway's server processes only (e.g. GC settings)
 //   --keep             keep the work directory (server logs, data, profiles) and print where
 //   --tag NAME         write results/<date>-NAME.md/.json (keeps a full run's report of the same day)
+//   --budget-s S       stop starting server runs after S seconds (default 840)
 //   --quick            200 streams, 200 lanes, 1 round, 3 creates, rebuild 1000, 2 s churn steps: a smoke run
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,13 +38,13 @@ import { renderReport, summarize } from './report.js';
 import { STRESS_DEFAULTS } from './stress.js';
 import { runScenarios, type RunOptions, type RunResult } from './scenarios.js';
 import { fmt, percentile } from './stats.js';
-import { buildGoServer, SERVER_CPU, startGo, startLaneway, writeGoTopology, type Server, type ServerKind } from './servers.js';
+import { buildGoServer, checkoutScript, isBaseline, SERVER_CPU, startGo, startLaneway, writeGoTopology, type Server, type ServerKind } from './servers.js';
 import { benchState, type TopologyParams } from './topology.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = join(ROOT, 'test/bench/results');
-const BUDGET_S = 14 * 60;
 const ALL: ServerKind[] = ['laneway', 'laneway-delta', 'gcp-linear', 'gcp-snapshot'];
+const BASELINE: ServerKind[] = ['baseline-laneway', 'baseline-laneway-delta'];
 
 /** Environment the Laneway servers inherit that changes how they run, so a report says what it measured. */
 function lanewayTuning(): Record<string, string> {
@@ -63,7 +68,9 @@ function flags(argv: string[]) {
     laneCreates: num('lane-creates', 20, 3),
     firstCreates: num('first-creates', 10, 3),
     rebuildLanes: num('rebuild-lanes', 10_000, 1000),
-    servers: (get('servers')?.split(',') ?? ALL) as ServerKind[],
+    servers: (get('servers')?.split(',') ?? [...ALL, ...(get('baseline') ? BASELINE : [])]) as ServerKind[],
+    baseline: get('baseline'),
+    budgetS: Number(get('budget-s') ?? 14 * 60),
     profile: argv.includes('--profile'),
     keep: argv.includes('--keep'),
     stress: argv.includes('--no-stress') ? undefined : { ...STRESS_DEFAULTS, ...(quick && { churnStepS: 2, churnBudgetS: 40 }), ...(argv.includes('--no-churn') && { churnRates: [] }) },
@@ -82,14 +89,21 @@ function rotate<T>(list: T[], by: number): T[] {
   return list.map((_, i) => list[(i + by) % list.length]!);
 }
 
-function rebuildLaneway(params: TopologyParams, lanes: number): RebuildResult {
-  const out = execFileSync('taskset', ['-c', SERVER_CPU, process.execPath, '--import', 'tsx', join(ROOT, 'test/bench/rebuild.ts'), String(params.services), String(lanes), String(params.callees)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+function rebuildLaneway(params: TopologyParams, lanes: number, root = ROOT): RebuildResult {
+  const args = [...checkoutScript(root, 'test/bench/rebuild.ts'), String(params.services), String(lanes), String(params.callees)];
+  const out = execFileSync('taskset', ['-c', SERVER_CPU, process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as RebuildResult;
 }
 
 function rebuildGo(binary: string, topologyFile: string, lanes: number) {
   const out = execFileSync('taskset', ['-c', SERVER_CPU, binary, '-rebuild', '-topology', topologyFile], { encoding: 'utf8' });
   return { lanes, ...(JSON.parse(out) as { ms: number; bytes: number; resources: number }) };
+}
+
+/** The baseline checkout's commit, for the report. */
+function baselineDescription(dir: string): string {
+  const commit = execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
+  return `${dir} at ${commit}`;
 }
 
 async function main(): Promise<void> {
@@ -124,15 +138,16 @@ async function main(): Promise<void> {
   const runs: RunResult[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     for (const kind of rotate(opts.servers, round)) {
-      if ((performance.now() - started) / 1000 > BUDGET_S) {
+      if ((performance.now() - started) / 1000 > opts.budgetS) {
         notes.push(`time budget reached: skipped ${kind} in round ${round + 1} and later runs`);
         break;
       }
       console.error(`[bench] round ${round + 1}/${opts.rounds}: ${kind}`);
-      const server: Server = kind.startsWith('gcp') ? await startGo(kind, goBinary!, workDir, topologyFile) : await startLaneway(kind, workDir, state, opts.lanewayNodeOptions ? { NODE_OPTIONS: opts.lanewayNodeOptions } : {});
+      const env = opts.lanewayNodeOptions ? { NODE_OPTIONS: opts.lanewayNodeOptions } : {};
+      const server: Server = kind.startsWith('gcp') ? await startGo(kind, goBinary!, workDir, topologyFile) : await startLaneway(kind, workDir, state, env, isBaseline(kind) ? opts.baseline : ROOT);
       try {
         const profile = opts.profile && round === opts.rounds - 1;
-        runs.push(await runScenarios(server, kind === 'laneway-delta' ? 'delta' : 'sotw', { ...runOptions, profile }));
+        runs.push(await runScenarios(server, kind.endsWith('laneway-delta') ? 'delta' : 'sotw', { ...runOptions, profile }));
       } finally {
         await server.stop();
       }
@@ -141,6 +156,8 @@ async function main(): Promise<void> {
   console.error('[bench] full rebuild');
   const laneway = [rebuildLaneway(params, params.lanes)];
   if (opts.rebuildLanes !== params.lanes) laneway.push(rebuildLaneway(params, opts.rebuildLanes));
+  // The baseline's rebuild right after this code's, on the same CPU, for the same sizes.
+  const baseline = opts.baseline ? laneway.map((r) => rebuildLaneway(params, r.lanes, opts.baseline)) : [];
   const go: ReturnType<typeof rebuildGo>[] = [];
   if (goBinary) {
     go.push(rebuildGo(goBinary, topologyFile, params.lanes));
@@ -153,19 +170,19 @@ async function main(): Promise<void> {
   const file = opts.tag ? `${date}-${opts.tag}` : date;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const info = {
-    date, machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, the ${loadgen.kind === 'go' ? 'Go' : 'Node'} load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, ${fmt(stealPercent(timesBefore, cpuTimes()))} % of CPU time stolen by the hypervisor over the run (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
+    date, ...(opts.baseline && { baseline: baselineDescription(opts.baseline) }), machine: `${cpus().length} × ${cpu}, Node ${process.version}, servers on CPU ${SERVER_CPU}, the ${loadgen.kind === 'go' ? 'Go' : 'Node'} load generator on the other; load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, ${fmt(stealPercent(timesBefore, cpuTimes()))} % of CPU time stolen by the hypervisor over the run (other work on the machine skews absolute numbers; ratios from alternating runs less so)`,
     params: { ...params, streams: opts.streams, loadgen: loadgen.kind, rounds: opts.rounds, laneCreates: opts.laneCreates, firstCreates: opts.firstCreates, rebuildLanes: opts.rebuildLanes, stress: opts.stress ?? 'skipped', ...(opts.lanewayNodeOptions && { lanewayNodeOptions: opts.lanewayNodeOptions }), ...lanewayTuning() },
     durationS: (performance.now() - started) / 1000, notes,
   };
   const profiles = runs.filter((r) => r.profile).map((r) => ({ server: r.server, areas: busyByArea(r.profile!), ...topSelfTime(r.profile!, 12) }));
-  const report = renderReport(info, summaries, runs, { laneway, go }, profiles);
+  const report = renderReport(info, summaries, runs, { laneway, baseline, go }, profiles);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, `${file}.md`), report);
   const compact = (creates: RunResult['laneCreates']) => creates.map(({ convergedMs, ...c }) => ({ ...c, converged: distribution(convergedMs) }));
   const compactRuns = runs.map(({ routeConfig: _, coldSyncedMs, firstLaneCreates, laneCreates, ...r }) => ({
     ...r, coldSynced: distribution(coldSyncedMs), firstLaneCreates: compact(firstLaneCreates), laneCreates: compact(laneCreates),
   }));
-  writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, go }, runs: compactRuns }, null, 1)}\n`);
+  writeFileSync(join(RESULTS, `${file}.json`), `${JSON.stringify({ info, summaries, rebuilds: { laneway, baseline, go }, runs: compactRuns }, null, 1)}\n`);
   // The .cpuprofile files stay for a closer look (Chrome DevTools, or profile-summary.ts).
   if (opts.profile || opts.keep) console.error(`profiles and server logs kept in ${workDir}`);
   else rmSync(workDir, { recursive: true, force: true });

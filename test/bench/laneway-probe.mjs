@@ -1,4 +1,4 @@
-// Preloaded (--import) into the benchmarked Laneway process only, so the product has no such
+// Plain JavaScript, so a compiled server runs without a TypeScript loader. Preloaded (--import) into the benchmarked Laneway process only, so the product has no such
 // endpoint. On SIGUSR2 it runs the command in `<LANEWAY_BENCH_PROBE_FILE>.cmd` (default "heap"):
 // "heap": a full GC, then process.memoryUsage(); "profile-start" / "profile-stop": the V8 CPU
 // profiler, the profile written to `<file>.cpuprofile`; "heap-snapshot": `<file>.heapsnapshot`. Each answer goes to the probe file with a
@@ -12,18 +12,19 @@ const file = process.env['LANEWAY_BENCH_PROBE_FILE'];
 const v8Flags = process.env['LANEWAY_BENCH_V8_FLAGS'];
 if (v8Flags) setFlagsFromString(v8Flags);
 let seq = 0;
-let session: Session | undefined;
+/** @type {Session | undefined} */
+let session;
 
-function answer(body: Record<string, unknown>): void {
+function answer(body) {
   writeFileSync(`${file}.tmp`, JSON.stringify({ seq: ++seq, ...body }));
-  renameSync(`${file}.tmp`, file!);
+  renameSync(`${file}.tmp`, file);
 }
 
-function post(method: string): Promise<unknown> {
-  return new Promise((resolve, reject) => session!.post(method, (err, result) => (err ? reject(err) : resolve(result))));
+function post(method) {
+  return new Promise((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result))));
 }
 
-async function run(command: string): Promise<void> {
+async function run(command) {
   if (command === 'profile-start') {
     session ??= new Session();
     session.connect();
@@ -31,14 +32,14 @@ async function run(command: string): Promise<void> {
     await post('Profiler.start');
     answer({ profiling: true });
   } else if (command === 'profile-stop' && session) {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    const { profile } = await post('Profiler.stop');
     session.disconnect();
     writeFileSync(`${file}.cpuprofile`, JSON.stringify(profile));
     answer({ profile: `${file}.cpuprofile` });
   } else if (command === 'heap-snapshot') {
     answer({ snapshot: writeHeapSnapshot(`${file}.heapsnapshot`) });
   } else {
-    const gc = (globalThis as { gc?: () => void }).gc;
+    const gc = globalThis.gc;
     gc?.();
     answer({ gc: gc !== undefined, ...process.memoryUsage() });
   }
@@ -47,6 +48,6 @@ async function run(command: string): Promise<void> {
 if (file) {
   process.on('SIGUSR2', () => {
     const command = existsSync(`${file}.cmd`) ? readFileSync(`${file}.cmd`, 'utf8').trim() : 'heap';
-    run(command).catch((err: Error) => answer({ error: err.message }));
+    run(command).catch((err) => answer({ error: err.message }));
   });
 }
