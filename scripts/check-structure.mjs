@@ -81,18 +81,22 @@ function walk(node, parent, visit) {
   }
 }
 
-function longFunctions(files) {
-  return files.flatMap((file) => {
-    const ast = parse(readFileSync(join(ROOT, file), 'utf8'), { sourceType: 'module', plugins: ['typescript'] });
-    const found = [];
-    walk(ast.program, undefined, (node, parent) => {
-      if (!FUNCTION_TYPES.has(node.type) || !node.body) return;
-      const lines = node.loc.end.line - node.loc.start.line + 1;
-      const name = functionName(node, parent);
-      if (lines > MAX_FUNCTION_LINES) found.push({ key: `${file}#${name}`, text: `${file}:${node.loc.start.line} ${name}: ${lines} lines` });
-    });
-    return found;
+/** The functions in `text` longer than `max` lines, each as { name, line, lines }. */
+export function functionsOver(text, max = MAX_FUNCTION_LINES) {
+  const ast = parse(text, { sourceType: 'module', plugins: ['typescript'] });
+  const found = [];
+  walk(ast.program, undefined, (node, parent) => {
+    if (!FUNCTION_TYPES.has(node.type) || !node.body) return;
+    const lines = node.loc.end.line - node.loc.start.line + 1;
+    if (lines > max) found.push({ name: functionName(node, parent), line: node.loc.start.line, lines });
   });
+  return found;
+}
+
+function longFunctions(files) {
+  return files.flatMap((file) =>
+    functionsOver(readFileSync(join(ROOT, file), 'utf8')).map(({ name, line, lines }) => ({ key: `${file}#${name}`, text: `${file}:${line} ${name}: ${lines} lines` })),
+  );
 }
 
 /** Repeated blocks jscpd finds among `files` (its default minimums: 50 tokens, 5 lines). */
