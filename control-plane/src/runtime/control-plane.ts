@@ -15,6 +15,7 @@ import { SnapshotCache } from '../xds/cache.js';
 import { startXdsServer } from '../xds/server.js';
 import type { ControlPlaneConfig } from './config.js';
 import { proxyTargetFromNode } from './node-target.js';
+import { publishMetrics, type PublishMetrics } from './metrics.js';
 import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
@@ -52,13 +53,14 @@ function debounceSettings(config: ControlPlaneConfig) {
     : { holdOffMs: config.pushHoldOffMs ?? DEFAULT_PUSH_DEBOUNCE.holdOffMs, maxDelayMs: config.pushMaxDelayMs ?? DEFAULT_PUSH_DEBOUNCE.maxDelayMs };
 }
 
-async function startDefinitions(config: ControlPlaneConfig, logger: Logger, store: FileStore, publisher: SnapshotPublisher): Promise<Definitions> {
+async function startDefinitions(config: ControlPlaneConfig, logger: Logger, store: FileStore, publisher: SnapshotPublisher, publishes: PublishMetrics): Promise<Definitions> {
   let yamlDefs: YamlDefinitions = { services: {}, lanes: {} };
   let current: MeshState = store.state();
   let kube: Awaited<ReturnType<typeof startKubernetesMode>>;
   let reasons = new Set<string>();
   const push = new PushDebounce(debounceSettings(config), () => {
     const ms = publisher.publish(current);
+    publishes.observe(ms);
     logger.info({ why: [...reasons].join(', '), ms: Math.round(ms * 100) / 100, lanes: Object.keys(current.lanes).length }, 'snapshots rebuilt');
     reasons = new Set();
   });
@@ -106,7 +108,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   await expiry.start();
   const cache = new SnapshotCache();
   const publisher = new SnapshotPublisher(cache, logger);
-  const definitions = await startDefinitions(config, logger, store, publisher);
+  const publishes = publishMetrics();
+  const definitions = await startDefinitions(config, logger, store, publisher, publishes);
   const { kube } = definitions;
   const getState = definitions.current;
   const yamlDefs = definitions.yaml;
@@ -125,7 +128,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     config.xdsPort,
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
-  const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger });
+  const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
