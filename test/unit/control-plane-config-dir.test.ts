@@ -55,3 +55,11 @@ test('an invalid file keeps its last good content', async () => {
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(await lanes(), ['feature-x', 'feature-y']);
 });
+
+test('GET /metrics counts the publishes: at least the start and the reload', async () => {
+  const text = await (await fetch(`http://127.0.0.1:${cp.apiPort}/metrics`)).text();
+  assert.match(text, /^# TYPE laneway_snapshot_publish_seconds histogram$/m);
+  // How many file events a write makes, and so how many publishes, is up to the file watcher.
+  const count = Number(/^laneway_snapshot_publish_seconds_count (\d+)$/m.exec(text)?.[1]);
+  assert.ok(count >= 2, `publishes counted: ${count}`);
+});

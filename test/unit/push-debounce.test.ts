@@ -92,7 +92,6 @@ describe('PushDebounce', () => {
     const { debounce, runs } = setup(t, 0, 0, 500);
     for (let i = 0; i < 3; i++) debounce.trigger();
     assert.equal(runs.length, 3);
-    assert.equal(debounce.runs, 3);
   });
 
   test('flush runs a pending change now; close drops timers', (t) => {

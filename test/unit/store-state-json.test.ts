@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { deepFreeze } from '../../control-plane/src/model/deep-freeze.js';
 import { objectJson, recordJson, type MemberWriter } from '../../control-plane/src/sources/state-json.js';
-import { stateFileBytes, type StoreContents } from '../../control-plane/src/sources/store-file.js';
+import type { StoreContents } from '../../control-plane/src/sources/store-contents.js';
+import { stateFileBytes } from '../../control-plane/src/sources/store-file.js';
 
 /** The text `write` appends. */
 const written = (write: (out: Buffer[]) => void) => {

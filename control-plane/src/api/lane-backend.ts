@@ -3,7 +3,8 @@
 // asks for, including its expiry; a backend checks preconditions, validates, writes, and says
 // what it holds. Errors are the model's (model/errors.ts), worded once for both.
 import type { Lane } from '../model/types.js';
-import type { LaneMeta, Preconditions, Stored } from '../sources/store.js';
+import type { LaneMeta } from '../sources/store-contents.js';
+import type { Preconditions, Stored } from '../sources/store.js';
 import { assertWritable, contentVersion, type ApiContext } from './views.js';
 
 /** A lane as its backend holds it: the definition (services as served), its ttl and version. */

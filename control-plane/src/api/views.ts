@@ -2,7 +2,8 @@
 // (lanes: lanes.ts). Objects from the config directory get a version from their content.
 import { createHash } from 'node:crypto';
 import type { MeshState, Service, Settings } from '../model/types.js';
-import type { FileStore, ObjectMeta } from '../sources/store.js';
+import type { ObjectMeta } from '../sources/store-contents.js';
+import type { FileStore } from '../sources/store.js';
 import { ApiError } from './errors.js';
 
 export type Collection = 'services' | 'lanes';

@@ -15,6 +15,7 @@ import { SnapshotCache } from '../xds/cache.js';
 import { startXdsServer } from '../xds/server.js';
 import type { ControlPlaneConfig } from './config.js';
 import { proxyTargetFromNode } from './node-target.js';
+import { publishMetrics, type PublishMetrics } from './metrics.js';
 import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
@@ -36,27 +37,30 @@ async function loadTokens(config: ControlPlaneConfig, logger: Logger): Promise<T
   return new TokenRegistry(tokens);
 }
 
-export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
-  const tokens = await loadTokens(config, logger);
-  const store = await FileStore.open(config.dataDir);
-  // Before the first snapshot: lanes that expired while the control plane was down are never served.
-  const expiry = new LaneExpiry({ store, logger });
-  await expiry.start();
-  const cache = new SnapshotCache();
-  const publisher = new SnapshotPublisher(cache, logger);
+/** The merged definitions (store, config directory, Kubernetes), kept current and published, spaced. */
+interface Definitions {
+  current(): MeshState;
+  yaml(): YamlDefinitions;
+  kube: Awaited<ReturnType<typeof startKubernetesMode>>;
+  close(): Promise<void>;
+}
+
+// Bursts of writes are coalesced into spaced rebuilds (--push-hold-off-ms / --push-max-delay-ms). A config built
+// in code without them still honours the environment, as before they were flags.
+function debounceSettings(config: ControlPlaneConfig) {
+  return config.pushHoldOffMs === undefined && config.pushMaxDelayMs === undefined
+    ? pushDebounceFromEnv(process.env)
+    : { holdOffMs: config.pushHoldOffMs ?? DEFAULT_PUSH_DEBOUNCE.holdOffMs, maxDelayMs: config.pushMaxDelayMs ?? DEFAULT_PUSH_DEBOUNCE.maxDelayMs };
+}
+
+async function startDefinitions(config: ControlPlaneConfig, logger: Logger, store: FileStore, publisher: SnapshotPublisher, publishes: PublishMetrics): Promise<Definitions> {
   let yamlDefs: YamlDefinitions = { services: {}, lanes: {} };
   let current: MeshState = store.state();
   let kube: Awaited<ReturnType<typeof startKubernetesMode>>;
-
   let reasons = new Set<string>();
-  // Bursts of writes are coalesced into spaced rebuilds (--push-hold-off-ms / --push-max-delay-ms). A config built
-  // in code without them still honours the environment, as before they were flags.
-  const debounce =
-    config.pushHoldOffMs === undefined && config.pushMaxDelayMs === undefined
-      ? pushDebounceFromEnv(process.env)
-      : { holdOffMs: config.pushHoldOffMs ?? DEFAULT_PUSH_DEBOUNCE.holdOffMs, maxDelayMs: config.pushMaxDelayMs ?? DEFAULT_PUSH_DEBOUNCE.maxDelayMs };
-  const push = new PushDebounce(debounce, () => {
+  const push = new PushDebounce(debounceSettings(config), () => {
     const ms = publisher.publish(current);
+    publishes.observe(ms);
     logger.info({ why: [...reasons].join(', '), ms: Math.round(ms * 100) / 100, lanes: Object.keys(current.lanes).length }, 'snapshots rebuilt');
     reasons = new Set();
   });
@@ -84,6 +88,31 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   store.onChange(() => recompute('store changed'));
   kube = await startKubernetesMode(config, logger, () => recompute('kubernetes changed'));
   recompute('startup');
+  return {
+    current: () => current,
+    yaml: () => yamlDefs,
+    kube,
+    async close() {
+      push.close();
+      yamlWatch?.close();
+      await kube?.close();
+    },
+  };
+}
+
+export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
+  const tokens = await loadTokens(config, logger);
+  const store = await FileStore.open(config.dataDir);
+  // Before the first snapshot: lanes that expired while the control plane was down are never served.
+  const expiry = new LaneExpiry({ store, logger });
+  await expiry.start();
+  const cache = new SnapshotCache();
+  const publisher = new SnapshotPublisher(cache, logger);
+  const publishes = publishMetrics();
+  const definitions = await startDefinitions(config, logger, store, publisher, publishes);
+  const { kube } = definitions;
+  const getState = definitions.current;
+  const yamlDefs = definitions.yaml;
 
   const xds = await startXdsServer(
     {
@@ -99,14 +128,14 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     config.xdsPort,
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
-  const debug = wireDebugging({ status: xds.status, publisher, getState: () => current, storeState: () => store.state(), yamlDefinitions: () => yamlDefs, configDir: config.configDir, logger });
+  const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
-    kind === 'settings' ? yamlDefs.settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs[kind], name);
+    kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
   // ...but lanes are written as Lane objects, which every replica watches.
-  const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState: () => current });
-  const api = buildApi({ store, getState: () => current, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
+  const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState });
+  const api = buildApi({ store, getState, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
@@ -116,11 +145,9 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     apiPort,
     xdsPort: xds.port,
     async close() {
-      push.close();
       cache.setReady(false);
       expiry.close();
-      yamlWatch?.close();
-      await kube?.close();
+      await definitions.close();
       await api.close();
       await xds.close();
       debug.close();

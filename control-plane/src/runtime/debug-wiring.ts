@@ -10,7 +10,7 @@ import { definitionSources } from '../debug/sources.js';
 import type { MeshState } from '../model/types.js';
 import type { YamlDefinitions } from '../sources/yaml-dir.js';
 import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
-import { xdsMetrics } from './metrics.js';
+import { xdsMetrics, type PublishMetrics } from './metrics.js';
 import type { SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface DebugWiringOptions {
@@ -27,6 +27,8 @@ export interface DebugWiringOptions {
   /** Default: LANEWAY_REPLICA_ID, else the host name (a pod's name in Kubernetes). */
   replicaId?: string;
   env?: NodeJS.ProcessEnv;
+  /** Served on /metrics beside the xDS counters. */
+  publishes?: PublishMetrics;
 }
 
 export interface DebugWiring {
@@ -57,6 +59,7 @@ function faultInjector(status: ProxyStatusRegistry, publisher: SnapshotPublisher
 export function wireDebugging(opts: DebugWiringOptions): DebugWiring {
   const env = opts.env ?? process.env;
   const metrics = xdsMetrics(opts.status);
+  if (opts.publishes) metrics.registry.registerMetric(opts.publishes.histogram);
   const faults = faultsEnabled(env) ? faultInjector(opts.status, opts.publisher, opts.logger) : undefined;
   if (faults) opts.logger.warn(`${FAULTS_ENV}=1: test fault injection is ON (POST /v1/debug/faults); never set it outside tests`);
   const context: DebugContext = {

@@ -1,7 +1,8 @@
 // Prometheus metrics: xDS events (connect, disconnect, NACK, ACK, responses) as counters, the
-// connected proxies as a gauge, and Node's process metrics; served on GET /metrics.
+// connected proxies as a gauge, snapshot publishes and their duration, and Node's process metrics;
+// served on GET /metrics.
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { shortTypeName } from '../xds/type-urls.js';
 import type { NackEvent, ProxyEvent, ProxyStatusRegistry, TypeEvent } from '../xds/proxy-status.js';
 
@@ -62,6 +63,24 @@ export function xdsMetrics(status: ProxyStatusRegistry): XdsMetrics {
       status.off('response', onResponse);
     },
   };
+}
+
+export interface PublishMetrics {
+  /** Registered by the debugging wiring, which owns the registry. */
+  histogram: Histogram;
+  /** One publish (snapshot rebuild) took `ms` milliseconds. */
+  observe(ms: number): void;
+}
+
+/** Snapshot publishes and how long each took: what a burst of writes or a large model costs. Created before the registry exists, since the first publish comes before the xDS server. */
+export function publishMetrics(): PublishMetrics {
+  const histogram = new Histogram({
+    name: 'laneway_snapshot_publish_seconds',
+    help: 'snapshot publishes (rebuilds of the affected proxy groups after a change) and their duration',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [],
+  });
+  return { histogram, observe: (ms) => histogram.observe(ms / 1000) };
 }
 
 /** GET /metrics in Prometheus' text format; public like the health checks, as scrapers carry no token. */

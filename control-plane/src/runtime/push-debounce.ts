@@ -48,18 +48,12 @@ export class PushDebounce {
   /** A change arrived since the last run. */
   private pending = false;
   private closed = false;
-  private count = 0;
 
   constructor(
     private readonly settings: PushDebounceSettings,
     private readonly run: () => void,
     private readonly now: () => number = () => performance.now(),
   ) {}
-
-  /** How many times `run` was called. */
-  get runs(): number {
-    return this.count;
-  }
 
   /** A change happened. */
   trigger(): void {
@@ -83,7 +77,6 @@ export class PushDebounce {
     this.pending = false;
     clearTimeout(this.spacingTimer);
     this.spacingTimer = undefined;
-    this.count++;
     const started = this.now();
     try {
       this.run();

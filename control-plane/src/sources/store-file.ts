@@ -8,6 +8,7 @@ import type { MeshState } from '../model/types.js';
 import { emptyMeshState } from '../model/types.js';
 import { validateMeshState } from '../model/validate.js';
 import { objectJson, recordJson, type MemberWriter } from './state-json.js';
+import type { ObjectMeta, StoreContents, StoreMeta } from './store-contents.js';
 import { journalFile, replayJournal } from './store-journal.js';
 
 export const STATE_FILE = 'state.json';
@@ -20,32 +21,6 @@ export const FORMAT = 3;
 /** Format 1 had no metadata; it is read and given some. Formats 1 and 2 had no journal. */
 const READABLE_FORMATS = [1, 2, 3];
 let tempFiles = 0;
-
-/** Bookkeeping the API shows beside each object: its version and when it was written. */
-export interface ObjectMeta {
-  /** Changes on every write that changes the object; equal content never gets a new one. */
-  resourceVersion: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface LaneMeta extends ObjectMeta {
-  /** The lane's TTL ("2h"): how far a renewal pushes expiresAt out. */
-  ttl?: string;
-}
-
-export interface StoreMeta {
-  /** The last resourceVersion handed out; versions are this counter, so they only grow. */
-  revision: number;
-  settings: ObjectMeta;
-  services: Record<string, ObjectMeta>;
-  lanes: Record<string, LaneMeta>;
-}
-
-export interface StoreContents {
-  state: MeshState;
-  meta: StoreMeta;
-}
 
 /** What `loadStore` found in a data directory. */
 export interface LoadedStore {

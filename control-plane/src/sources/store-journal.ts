@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type { Touched } from '../model/state-changes.js';
-import type { StoreContents } from './store-file.js';
+import type { StoreContents } from './store-contents.js';
 
 export const JOURNAL_PREFIX = 'journal-';
 const JOURNAL_SUFFIX = '.jsonl';

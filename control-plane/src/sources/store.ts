@@ -11,10 +11,10 @@ import type { Lane, MeshState, Service, Settings } from '../model/types.js';
 import { validateLane, validateMeshState, validateService, validateSettings } from '../model/validate.js';
 import { recordChange, type Touched } from '../model/state-changes.js';
 import { isValidAfter } from '../model/validate-change.js';
-import { FORMAT, loadStore, persistContents, stateFileBytes, syncDirectory, TEMP_PREFIX, type LaneMeta, type LoadedStore, type ObjectMeta, type StoreContents, type StoreMeta } from './store-file.js';
+import { FORMAT, loadStore, persistContents, stateFileBytes, syncDirectory, TEMP_PREFIX, type LoadedStore } from './store-file.js';
+import type { LaneMeta, ObjectMeta, StoreContents, StoreMeta } from './store-contents.js';
 import { createJournal, journalFile, journalLines, journalSequence, JournalWriter } from './store-journal.js';
 
-export type { LaneMeta, ObjectMeta, StoreMeta } from './store-file.js';
 
 export interface Preconditions {
   /** resourceVersions the caller accepts (If-Match); "*" accepts any existing object. */

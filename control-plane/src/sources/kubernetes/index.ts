@@ -4,9 +4,6 @@ import type { YamlDefinitions } from '../yaml-dir.js';
 import type { KubeDefinitions } from './mapping.js';
 import { startKubernetesSource, type KubernetesSource } from './watch.js';
 
-export { mapKubeObjects, LANE_LABEL, EXCLUDE_LABEL } from './mapping.js';
-export type { KubeDefinitions } from './mapping.js';
-
 export interface KubernetesModeConfig {
   kubernetes?: boolean;
   kubeconfig?: string;

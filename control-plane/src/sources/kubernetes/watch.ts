@@ -42,10 +42,10 @@ function namespaceOf(kc: KubeConfig, explicit: string | undefined): string {
 
 type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
-/** Starts the informers; resolves once each has listed, so the first model is complete. */
-export async function startKubernetesSource(opts: KubernetesSourceOptions): Promise<KubernetesSource> {
-  const kc = loadKubeConfig(opts.kubeconfig);
-  const namespace = namespaceOf(kc, opts.namespace);
+type Informers = Record<'services' | 'pods' | 'lanes', Cache<KubernetesObject>>;
+
+/** The namespace's three informers (not started), and a promise that resolves once each has listed. */
+function makeInformers(kc: KubeConfig, namespace: string, logger: Logger): { informers: Informers; firstSync: Promise<void> } {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const base = `/api/v1/namespaces/${namespace}`;
@@ -57,7 +57,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
   const listing = <T>(kind: string, list: () => Promise<T>) => async () => {
     const result = await list();
     // After the first list, the informer lists again only when its resourceVersion expired (410).
-    if (listed.has(kind)) opts.logger.info({ kind, namespace }, 'kubernetes watch expired (410 Gone): relisted');
+    if (listed.has(kind)) logger.info({ kind, namespace }, 'kubernetes watch expired (410 Gone): relisted');
     setImmediate(() => {
       listed.add(kind);
       if (listed.size === 3) allListed();
@@ -69,6 +69,30 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
     pods: makeInformer(kc, `${base}/pods`, listing('pods', () => core.listNamespacedPod({ namespace }))) as Cache<KubernetesObject>,
     lanes: makeInformer(kc, lanePath, listing('lanes', () => custom.listNamespacedCustomObject({ group: LANE_GROUP, version: LANE_VERSION, namespace, plural: LANE_PLURAL }))) as Cache<KubernetesObject>,
   };
+  return { informers, firstSync };
+}
+
+/** Starts the informers, calling `remap` on every event. */
+function runInformers(informers: Informers, remap: () => void, logger: Logger, namespace: string, closed: () => boolean): void {
+  for (const [kind, informer] of Object.entries(informers)) {
+    informer.on('add', remap);
+    informer.on('update', remap);
+    informer.on('delete', remap);
+    // The informer stops on any error but 410 (list or watch); restart it, resuming from its resourceVersion.
+    informer.on('error', (err: unknown) => {
+      if (closed()) return;
+      logger.warn({ kind, namespace, err: (err as Error)?.message ?? String(err) }, 'kubernetes watch failed; retrying');
+      setTimeout(() => { if (!closed()) void informer.start().catch(() => {}); }, RETRY_MS).unref();
+    });
+    void informer.start().catch(() => {});
+  }
+}
+
+/** Starts the informers; resolves once each has listed, so the first model is complete. */
+export async function startKubernetesSource(opts: KubernetesSourceOptions): Promise<KubernetesSource> {
+  const kc = loadKubeConfig(opts.kubeconfig);
+  const namespace = namespaceOf(kc, opts.namespace);
+  const { informers, firstSync } = makeInformers(kc, namespace, opts.logger);
   let closed = false;
   let synced = false;
   let current: KubeDefinitions = { services: {}, lanes: {}, errors: [] };
@@ -102,18 +126,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
     status.sync();
   };
 
-  for (const [kind, informer] of Object.entries(informers)) {
-    informer.on('add', remap);
-    informer.on('update', remap);
-    informer.on('delete', remap);
-    // The informer stops on any error but 410 (list or watch); restart it, resuming from its resourceVersion.
-    informer.on('error', (err: unknown) => {
-      if (closed) return;
-      opts.logger.warn({ kind, namespace, err: (err as Error)?.message ?? String(err) }, 'kubernetes watch failed; retrying');
-      setTimeout(() => { if (!closed) void informer.start().catch(() => {}); }, RETRY_MS).unref();
-    });
-    void informer.start().catch(() => {});
-  }
+  runInformers(informers, remap, opts.logger, namespace, () => closed);
   await firstSync;
   synced = true;
   remap();
