@@ -104,6 +104,24 @@ async function createLane(ctx: ApiContext, lanes: LaneBackend, request: FastifyR
   }
 }
 
+function listLanes(ctx: ApiContext, lanes: LaneBackend, query: LaneQuery['Querystring']) {
+  const selector = labelSelector(query.label);
+  const served = ctx.getState().lanes;
+  const matching = Object.keys(served).sort().map((name) => served[name]!).filter((lane) => matchesQuery(lane, query, selector));
+  return { items: matching.map((lane) => laneView(ctx, lanes.shown(lane))) };
+}
+
+/** JSON Merge Patch of a lane's definition; a TTL or expiry in the patch is applied as on PUT. */
+async function patchLane(ctx: ApiContext, lanes: LaneBackend, request: FastifyRequest<ByName & { Body: Body }>, reply: FastifyReply) {
+  const { name } = request.params;
+  const { ttl, expiresAt, ...patch } = definitionFields(namedBody(request.body, 'lanes', name));
+  return writeLane(ctx, lanes, request, reply, name, (current) => {
+    if (!current) throw new NotFoundError('lane', name);
+    const { expiresAt: _kept, ...definition } = current.lane;
+    return { ...(applyMergePatch(definition, patch) as Body), ttl, expiresAt };
+  }, preconditionsOf(request, `lanes/${name}`));
+}
+
 export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes: LaneBackend): void {
   const tags = ['lanes'];
   const one = { params: byName(), tags };
@@ -113,12 +131,7 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
       querystring: LIST_QUERY,
       response: { 200: listOf('Lane'), ...errorResponses() },
     },
-  }, async (request) => {
-    const selector = labelSelector(request.query.label);
-    const served = ctx.getState().lanes;
-    const matching = Object.keys(served).sort().map((name) => served[name]!).filter((lane) => matchesQuery(lane, request.query, selector));
-    return { items: matching.map((lane) => laneView(ctx, lanes.shown(lane))) };
-  });
+  }, async (request) => listLanes(ctx, lanes, request.query));
 
   app.post<{ Body: Body }>('/v1/lanes', {
     schema: { tags, summary: 'Create a lane (409 if the name is taken)', body: CREATE_SCHEMA, response: { 201: ref('Lane'), ...errorResponses(409, 413, 415, 422) } },
@@ -146,15 +159,7 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
   app.patch<ByName & { Body: Body }>('/v1/lanes/:name', {
     schema: { headers: WRITE_HEADERS, ...one, summary: 'Change some fields of a lane (JSON Merge Patch: null removes a field)', consumes: ['application/merge-patch+json', 'application/json'], body: mergePatchOf(LANE_SCHEMA, 'fields to change; null removes one'), response: { 200: ref('Lane'), ...errorResponses(404, 409, 412, 413, 415, 422) } },
     config: { objectPath: lanePath },
-  }, async (request, reply) => {
-    const { name } = request.params;
-    const { ttl, expiresAt, ...patch } = definitionFields(namedBody(request.body, 'lanes', name));
-    return writeLane(ctx, lanes, request, reply, name, (current) => {
-      if (!current) throw new NotFoundError('lane', name);
-      const { expiresAt: _kept, ...definition } = current.lane;
-      return { ...(applyMergePatch(definition, patch) as Body), ttl, expiresAt };
-    }, preconditionsOf(request, `lanes/${name}`));
-  });
+  }, (request, reply) => patchLane(ctx, lanes, request, reply));
 
   app.delete<ByName>('/v1/lanes/:name', {
     schema: { headers: WRITE_HEADERS, ...one, summary: 'Delete a lane (409 while another lane falls back to it)', response: { 200: ref('Lane'), ...errorResponses(404, 409, 412) } },
