@@ -7,19 +7,21 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { waitFor } from '../../deploy/local/processes.js';
 
-const BIN = join(import.meta.dirname, '../../bin/laneway.js');
+// The CLI's sources through tsx, so the test needs no build; test/e2e/package.test.ts runs
+// bin/laneway.js (the compiled CLI) from the packed package.
+const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../control-plane/src/cli/laneway.ts')];
 const root = mkdtempSync(join(tmpdir(), 'laneway-cli-serve-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: root, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH, HOME: root, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })));
 }
 
 test('laneway serve starts the control plane, answers the CLI, and stops cleanly on SIGTERM', async () => {
-  const server = spawn(process.execPath, [BIN, 'serve', '--api-port', '0', '--xds-port', '0', '--host', '127.0.0.1', '--data-dir', join(root, 'data')], {
+  const server = spawn(process.execPath, [...CLI, 'serve', '--api-port', '0', '--xds-port', '0', '--host', '127.0.0.1', '--data-dir', join(root, 'data')], {
     env: { PATH: process.env.PATH, HOME: root }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

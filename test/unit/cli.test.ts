@@ -1,4 +1,4 @@
-// The installed `laneway` command as a real child process against a real API server: tables for
+// The `laneway` command as a real child process against a real API server: tables for
 // people, JSON/YAML for scripts, exit codes scripts can test, the API's messages and no stacks.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,14 +13,16 @@ import { buildApi } from '../../control-plane/src/api/server.js';
 import { TokenRegistry } from '../../control-plane/src/api/tokens.js';
 import { FileStore } from '../../control-plane/src/sources/store.js';
 
-const BIN = join(import.meta.dirname, '../../bin/laneway.js');
+// The CLI's sources through tsx, so the test needs no build; test/e2e/package.test.ts runs
+// bin/laneway.js (the compiled CLI) from the packed package.
+const CLI = ['--import', 'tsx', join(import.meta.dirname, '../../control-plane/src/cli/laneway.ts')];
 const TOKEN = 'cli-admin-token-0123456789';
 const root = mkdtempSync(join(tmpdir(), 'laneway-cli-'));
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function laneway(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: root, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI, ...args], { env: { PATH: process.env.PATH, HOME: root, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c));

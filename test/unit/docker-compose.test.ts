@@ -13,6 +13,7 @@ import { validateMeshState } from '../../control-plane/src/model/validate.js';
 import { mergeSources } from '../../control-plane/src/sources/merge.js';
 import { parseDefinitionsFile } from '../../control-plane/src/sources/yaml-dir.js';
 import { DEMO_LANES, DEMO_SERVICES, grpcCallees } from '../../deploy/demo/topology.js';
+import { sourceOfNodeCommand } from '../support/compiled-entry.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -38,6 +39,14 @@ test('the expected containers are there, envoy pinned to the version the tests r
     else assert.equal(svc.build, '.', name);
   }
   assert.ok(existsSync(join(root, 'Dockerfile')));
+});
+
+test('the laneway containers run compiled JavaScript with plain node: the control plane by the image\'s entrypoint, the demo services by theirs', () => {
+  for (const [name, svc] of Object.entries(services)) {
+    if (svc.build !== '.') continue;
+    if (name === 'control-plane') assert.equal(svc.entrypoint, undefined, 'the Dockerfile\'s ENTRYPOINT (test/unit/dockerfile.test.ts)');
+    else assert.equal(sourceOfNodeCommand(svc.entrypoint!), 'deploy/demo/main.ts', name);
+  }
 });
 
 test('every bind-mounted file or directory exists', () => {

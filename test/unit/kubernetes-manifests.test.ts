@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { sourceOfNodeCommand } from '../support/compiled-entry.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const read = (path: string) => readFileSync(root(path), 'utf8');
@@ -27,6 +28,17 @@ describe('kubernetes manifests', () => {
     assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
     assert.equal(all.find((d) => d.kind === 'PodDisruptionBudget').spec.minAvailable, 1);
     assert.equal(all.find((d) => d.kind === 'Service').metadata.labels['laneway.dev/exclude'], 'true');
+  });
+
+  test('the laneway image runs compiled JavaScript as a non-root user: the control plane by its entrypoint, the example apps by theirs', () => {
+    const deployment = docs('deploy/kubernetes/control-plane.yaml').find((d) => d.kind === 'Deployment');
+    assert.equal(deployment.spec.template.spec.containers[0].command, undefined, 'the Dockerfile\'s ENTRYPOINT (test/unit/dockerfile.test.ts)');
+    assert.equal(deployment.spec.template.spec.securityContext.runAsNonRoot, true);
+    for (const file of ['frontend', 'orders', 'orders-feature-x', 'payments']) {
+      const [app] = docs(`deploy/kubernetes/example/${file}.yaml`);
+      const container = app.spec.template.spec.containers.find((c: any) => c.image === 'laneway:dev');
+      assert.equal(sourceOfNodeCommand(container.command), 'deploy/demo/main.ts', file);
+    }
   });
 
   test('RBAC: namespaced, read-only on pods and services', () => {
