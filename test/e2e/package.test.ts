@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startDemoService, type DemoService } from '../../deploy/demo/service.js';
-import { renderBootstrap } from '../../deploy/local/bootstrap.js';
+import { renderBootstrap } from '../../control-plane/src/envoy/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
 import { get, waitForPath } from '../support/mesh-client.js';
 
