@@ -11,6 +11,7 @@ import type { MeshState } from '../model/types.js';
 import type { YamlDefinitions } from '../sources/yaml-dir.js';
 import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
 import { xdsMetrics, type PublishMetrics } from './metrics.js';
+import type { RegistrationView } from './registrations.js';
 import type { SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface DebugWiringOptions {
@@ -29,6 +30,8 @@ export interface DebugWiringOptions {
   env?: NodeJS.ProcessEnv;
   /** Served on /metrics beside the xDS counters. */
   publishes?: PublishMetrics;
+  /** The endpoint a stream registered, shown in the proxy views. */
+  registrationOf?: (streamId: number) => RegistrationView | undefined;
 }
 
 export interface DebugWiring {
@@ -73,6 +76,7 @@ export function wireDebugging(opts: DebugWiringOptions): DebugWiring {
     replicaId: opts.replicaId ?? (env.LANEWAY_REPLICA_ID || hostname()),
     metrics: metrics.registry,
     ...(faults && { faults }),
+    ...(opts.registrationOf && { registrationOf: opts.registrationOf }),
   };
   return { context, plugin: (app) => registerDebugRoutes(app, context), close: () => metrics.detach() };
 }

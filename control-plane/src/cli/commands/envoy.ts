@@ -3,13 +3,12 @@
 import { parseDocument } from 'yaml';
 import { renderBootstrap } from '../../envoy/bootstrap.js';
 import { STABLE } from '../../model/types.js';
+import { REGISTER_METADATA } from '../../runtime/registrations.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { findOnPath, runEnvoy } from './envoy-process.js';
 
-/** Node metadata key holding the app address a sidecar registers (runtime/registrations.ts reads it). */
-export const REGISTER_METADATA = 'laneway.register';
 
 const USAGE = `usage: laneway envoy --service NAME [--lane LANE] [--register HOST:PORT] [options] [-- ENVOY_ARGS...]
        laneway envoy --ingress [options] [-- ENVOY_ARGS...]
