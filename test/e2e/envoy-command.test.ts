@@ -68,7 +68,7 @@ describe('laneway envoy --register: your own apps in a lane, no API registration
   };
   const laneSidecar = () => startEnvoy('orders-feature-x', ['--service', 'orders', '--lane', 'feature-x', '--register', `${HOST}:${ports.laneApp}`, '--listen', `${HOST}:${ports.laneSidecar}`]);
   const waitForAnswer = (lane: string | undefined, expected: string, timeoutMs = 20_000) =>
-    waitFor(`${lane ?? 'no lane'} -> ${expected}`, async () => (await viaIngress(ports.ingress, lane)) === expected, timeoutMs);
+    waitFor(`${lane ?? 'no lane'} -> ${expected}`, async () => (await viaIngress(ports.ingress!, lane)) === expected, timeoutMs);
 
   before(async () => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'ignore' });
@@ -132,7 +132,7 @@ describe('laneway envoy --register: your own apps in a lane, no API registration
       service: 'orders', lane: 'nope', address: `${HOST}:${ports.laneApp}`, status: 'conflict',
       reason: 'lane "nope" does not exist; create it first (laneway lane create nope)', nodes: [id],
     });
-    assert.equal(await viaIngress(ports.ingress, 'feature-x'), 'orders feature-x');
+    assert.equal(await viaIngress(ports.ingress!, 'feature-x'), 'orders feature-x');
     await envoys.get('orders-nope')!.stop();
   });
 
