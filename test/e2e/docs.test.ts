@@ -9,7 +9,7 @@
 // LANEWAY_XDS_PORT, LANEWAY_XDS_SERVER), so `laneway` and `laneway serve` without flags reach them.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -48,19 +48,15 @@ function freshClone(into: string): string {
   return clone;
 }
 
-function sessionEnv(setup: DocSetup, ports: Map<number, number>, dir: string): NodeJS.ProcessEnv {
+function sessionEnv(setup: DocSetup, ports: Map<number, number>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LANEWAY_') && !k.startsWith('npm_')));
   const api = ports.get(8080);
   const xds = ports.get(18000);
   if (api !== undefined) Object.assign(env, { LANEWAY_SERVER: `http://127.0.0.1:${api}`, LANEWAY_API_PORT: String(api) });
   if (xds !== undefined) Object.assign(env, { LANEWAY_XDS_PORT: String(xds), LANEWAY_XDS_SERVER: `127.0.0.1:${xds}` });
   if (process.env.LANEWAY_ENVOY_BIN) env.LANEWAY_ENVOY_BIN = process.env.LANEWAY_ENVOY_BIN;
-  // A document that does not set up its own checkout uses this one's `laneway`, as `npm link` would.
-  if (!setup.freshClone) {
-    mkdirSync(join(dir, 'bin'));
-    symlinkSync(join(ROOT, 'bin/laneway.js'), join(dir, 'bin/laneway'));
-    env.PATH = `${join(dir, 'bin')}:${env.PATH}`;
-  }
+  // A document that does not set up its own checkout uses this one's `laneway` (bin/laneway).
+  if (!setup.freshClone) env.PATH = `${join(ROOT, 'bin')}:${env.PATH}`;
   env.npm_config_prefer_offline = 'true';
   return env;
 }
@@ -122,13 +118,15 @@ for (const doc of DOCS) {
       for (const port of docSetup.ports) ports.set(port, await freePort());
       const cwd = docSetup.freshClone ? freshClone(dir) : mkdtempSync(join(dir, 'work-'));
       if (docSetup.serve) server = await startServe(ports, dir);
-      session = new ShellSession(dir, cwd, sessionEnv(docSetup, ports, dir));
+      session = new ShellSession(dir, cwd, sessionEnv(docSetup, ports));
     });
 
     after(async () => {
       await session?.close();
       await server?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      // LANEWAY_DOCS_KEEP=1 keeps the session's directory (each block's script and output) to look at.
+      if (process.env.LANEWAY_DOCS_KEEP === '1') console.error(`docs test: kept ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
     });
 
     test('runs every runnable block, as shown', async (t) => {

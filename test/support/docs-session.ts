@@ -43,7 +43,7 @@ export class ShellSession {
     const n = ++this.count;
     const out = join(this.dir, `block-${n}.out`);
     const err = join(this.dir, `block-${n}.err`);
-    writeFileSync(join(this.dir, `block-${n}.sh`), this.script(text));
+    writeFileSync(join(this.dir, `block-${n}.sh`), this.script(text, readyAt === undefined));
     const [o, e] = [openSync(out, 'w'), openSync(err, 'w')];
     // env: the session file sets everything; only PATH to find bash.
     const child = spawn('bash', [join(this.dir, `block-${n}.sh`)], { stdio: ['ignore', o, e], detached: true, env: { PATH: process.env.PATH } });
@@ -69,11 +69,12 @@ export class ShellSession {
     for (const pid of this.groups) this.signalGroup(pid, 'SIGKILL');
   }
 
-  private script(text: string): string {
+  /** `saveState`: false for a background block, which ends (stopped) only after later blocks changed the state. */
+  private script(text: string, saveState: boolean): string {
     return [
       `source ${shellQuote(this.envFile)}`,
       `cd "$(cat ${shellQuote(this.cwdFile)})"`,
-      `trap 'export -p > ${shellQuote(this.envFile)}; pwd > ${shellQuote(this.cwdFile)}' EXIT`,
+      ...(saveState ? [`trap 'export -p > ${shellQuote(this.envFile)}; pwd > ${shellQuote(this.cwdFile)}' EXIT`] : []),
       'set -eo pipefail',
       text,
     ].join('\n');
