@@ -132,6 +132,8 @@ describe('laneway envoy --register: your own apps in a lane, no API registration
       service: 'orders', lane: 'nope', address: `${HOST}:${ports.laneApp}`, status: 'conflict',
       reason: 'lane "nope" does not exist; create it first (laneway lane create nope)', nodes: [id],
     });
+    const { stdout } = await run(process.execPath, [LANEWAY, 'proxy', 'status'], { env: env() });
+    assert.ok(stdout.includes(`${id} registers ${HOST}:${ports.laneApp} as orders/nope: CONFLICT: lane "nope" does not exist; create it first (laneway lane create nope)\n`), stdout);
     assert.equal(await viaIngress(ports.ingress!, 'feature-x'), 'orders feature-x');
     await envoys.get('orders-nope')!.stop();
   });
