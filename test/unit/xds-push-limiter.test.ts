@@ -2,10 +2,10 @@
 // coalesce to the newest version, every stream converges, requests never wait, dead proxies time out.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { AdsClient } from '../../control-plane/src/xds/testing/ads-client.js';
-import { DeltaAdsClient } from '../../control-plane/src/xds/testing/delta-ads-client.js';
-import { listener } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds, type TestXds } from '../../control-plane/src/xds/testing/harness.js';
+import type { AdsClient } from '../support/ads-client.js';
+import { DeltaAdsClient } from '../support/delta-ads-client.js';
+import { listener } from '../support/xds-fixtures.js';
+import { startTestXds, type TestXds } from '../support/xds-harness.js';
 import { PushLimiter, StreamPushGate } from '../../control-plane/src/xds/push-limiter.js';
 
 const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';

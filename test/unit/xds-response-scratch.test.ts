@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scratchBuffer, serializeResponse } from '../../control-plane/src/xds/response-scratch.js';
-import { cluster, resourceNames } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds } from '../../control-plane/src/xds/testing/harness.js';
-import { DeltaAdsClient } from '../../control-plane/src/xds/testing/delta-ads-client.js';
+import { cluster, resourceNames } from '../support/xds-fixtures.js';
+import { startTestXds } from '../support/xds-harness.js';
+import { DeltaAdsClient } from '../support/delta-ads-client.js';
 import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 import { DiscoveryResponseBytes } from '../../control-plane/src/xds/wire.js';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SnapshotCache, SnapshotError, type ResourceBundle } from '../../control-plane/src/xds/cache.js';
-import { cluster } from '../../control-plane/src/xds/testing/fixtures.js';
+import { cluster } from '../support/xds-fixtures.js';
 import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 
 const bundle = (namespace: string, names: string[], typeUrl: string = TypeUrl.Cluster): ResourceBundle => ({

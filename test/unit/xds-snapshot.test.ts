@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { fromBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { SnapshotCache, SnapshotError, type ResourceInput } from '../../control-plane/src/xds/cache.js';
-import { cluster, endpoints, listener, routes } from '../../control-plane/src/xds/testing/fixtures.js';
+import { cluster, endpoints, listener, routes } from '../support/xds-fixtures.js';
 import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 
 const base = (): ResourceInput[] => [

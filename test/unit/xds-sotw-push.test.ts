@@ -4,9 +4,9 @@ import { describe, test, type TestContext } from 'node:test';
 import { toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import type { ResourceInput } from '../../control-plane/src/xds/cache.js';
-import type { AdsClient } from '../../control-plane/src/xds/testing/ads-client.js';
-import { cluster, endpointPort, endpoints, listener, resourceNames, routes } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds, type TestXds } from '../../control-plane/src/xds/testing/harness.js';
+import type { AdsClient } from '../support/ads-client.js';
+import { cluster, endpointPort, endpoints, listener, resourceNames, routes } from '../support/xds-fixtures.js';
+import { startTestXds, type TestXds } from '../support/xds-harness.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';

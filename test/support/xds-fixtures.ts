@@ -1,13 +1,13 @@
 // Small real Envoy resources for xDS tests, serialized with the generated schemas, plus a decoder
 // that names the resources of a DiscoveryResponse. Not used by the server.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ClusterSchema } from '../../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
-import { ClusterLoadAssignmentSchema } from '../../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
-import { ListenerSchema } from '../../envoy/generated/envoy/config/listener/v3/listener_pb.js';
-import { RouteConfigurationSchema } from '../../envoy/generated/envoy/config/route/v3/route_pb.js';
-import type { DiscoveryResponse } from '../../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
-import type { ResourceInput } from '../snapshot.js';
-import { TypeUrl } from '../type-urls.js';
+import { ClusterSchema } from '../../control-plane/src/envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../control-plane/src/envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
+import { ListenerSchema } from '../../control-plane/src/envoy/generated/envoy/config/listener/v3/listener_pb.js';
+import { RouteConfigurationSchema } from '../../control-plane/src/envoy/generated/envoy/config/route/v3/route_pb.js';
+import type { DiscoveryResponse } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+import type { ResourceInput } from '../../control-plane/src/xds/snapshot.js';
+import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 
 /** A cluster; a `connectTimeoutSeconds` makes a changed config under the same name. */
 export function cluster(name: string, connectTimeoutSeconds?: number): ResourceInput {
