@@ -6,8 +6,9 @@ import { ClusterLoadAssignmentSchema } from '../../control-plane/src/envoy/gener
 import { ListenerSchema } from '../../control-plane/src/envoy/generated/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema } from '../../control-plane/src/envoy/generated/envoy/config/route/v3/route_pb.js';
 import type { DiscoveryResponse } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
-import type { ResourceInput } from '../../control-plane/src/xds/snapshot.js';
-import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
+import type { ConfigWatcher } from '../../control-plane/src/xds/config-watcher.js';
+import type { CachedResource, ResourceInput } from '../../control-plane/src/xds/snapshot.js';
+import { TypeUrl, shortTypeName } from '../../control-plane/src/xds/type-urls.js';
 
 /** A cluster; a `connectTimeoutSeconds` makes a changed config under the same name. */
 export function cluster(name: string, connectTimeoutSeconds?: number): ResourceInput {
@@ -56,4 +57,23 @@ export function endpointPort(res: DiscoveryResponse, clusterName: string): numbe
     return address?.case === 'socketAddress' && address.value.portSpecifier.case === 'portValue' ? address.value.portSpecifier.value : undefined;
   }
   return undefined;
+}
+
+/**
+ * A group's cached resources by short type and name ("CDS orders"). The cache wraps each distinct
+ * content in Any once and reuses it: the same object before and after a change means no new encoding.
+ */
+export function cachedResources(cache: ConfigWatcher, group: string): Map<string, CachedResource> {
+  const byKey = new Map<string, CachedResource>();
+  for (const [typeUrl, type] of cache.getSnapshot(group)?.types ?? []) {
+    for (const r of type.resources.values()) byKey.set(`${shortTypeName(typeUrl)} ${r.name}`, r);
+  }
+  return byKey;
+}
+
+/** Distinct cached resource objects across `groups`: how many times content was wrapped in Any. */
+export function distinctCachedResources(cache: ConfigWatcher, groups: readonly string[]): number {
+  const seen = new Set<CachedResource>();
+  for (const group of groups) for (const r of cachedResources(cache, group).values()) seen.add(r);
+  return seen.size;
 }

@@ -3,7 +3,7 @@
 // resource and shared by every delta stream; a response only adds the per-stream fields.
 import type { CachedResource } from './snapshot.js';
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
-import type { EncodedResponse } from './response-scratch.js';
+import type { EncodedResponse } from './response-buffers.js';
 
 export interface DeltaResponseParts {
   /** For debugging only (Envoy logs it); we send the type's snapshot version. */
@@ -92,7 +92,7 @@ export function encodeDeltaDiscoveryResponse(parts: DeltaResponseParts, alloc: (
   return w.buf;
 }
 
-/** A DeltaDiscoveryResponse encoded when the transport serializes it (response-scratch.ts). */
+/** A DeltaDiscoveryResponse encoded when the transport serializes it (response-buffers.ts). */
 export class DeltaDiscoveryResponseBytes implements EncodedResponse {
   constructor(readonly parts: DeltaResponseParts) {}
 

@@ -1,7 +1,7 @@
 // DiscoveryResponse wire bytes built from already-encoded Any resources: one exact-size buffer,
 // the cached resources copied in, never re-serialized, whatever the number of streams.
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
-import type { EncodedResponse } from './response-scratch.js';
+import type { EncodedResponse } from './response-buffers.js';
 
 export interface ResponseParts {
   versionInfo: string;
@@ -47,7 +47,7 @@ export function encodeDiscoveryResponse(parts: ResponseParts, alloc: (size: numb
   return w.buf;
 }
 
-/** A DiscoveryResponse encoded when the transport serializes it (response-scratch.ts). */
+/** A DiscoveryResponse encoded when the transport serializes it (response-buffers.ts). */
 export class DiscoveryResponseBytes implements EncodedResponse {
   constructor(readonly parts: ResponseParts) {}
 
