@@ -128,7 +128,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     config.xdsPort,
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
-  const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
+  const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
