@@ -29,7 +29,7 @@ test('no elements, and no name: still toBinary\'s bytes', () => {
 });
 
 test('refuses a message with a later field set, elements already there, or a field that is not a repeated message', () => {
-  const later = create(RouteConfigurationSchema, { name: 'outbound', validateClusters: { value: true } });
+  const later = create(RouteConfigurationSchema, { name: 'outbound', validateClusters: true });
   assert.throws(() => appendRepeated(RouteConfigurationSchema, later, 'virtualHosts', encodedHosts), /cannot append virtualHosts after validateClusters/);
   const holding = create(RouteConfigurationSchema, { virtualHosts: hosts });
   assert.throws(() => appendRepeated(RouteConfigurationSchema, holding, 'virtualHosts', encodedHosts), /cannot append virtualHosts after virtualHosts/);
