@@ -65,21 +65,19 @@ interface ServiceParts extends RoutingInputs {
 
 const NO_LANES: readonly string[] = [];
 
+const definitionOf = (state: MeshState, service: string | undefined) =>
+  service !== undefined && Object.hasOwn(state.services, service) ? state.services[service] : undefined;
+const laneNamesOf = (index: LaneIndex, service: string | undefined) => (service === undefined ? undefined : index.get(service)) ?? NO_LANES;
+
 function routingInputs(state: MeshState, service: string | undefined, index: LaneIndex): RoutingInputs {
-  const laneNames = service === undefined ? NO_LANES : (index.get(service) ?? NO_LANES);
-  return {
-    settings: state.settings,
-    definition: service !== undefined && Object.hasOwn(state.services, service) ? state.services[service] : undefined,
-    laneNames,
-    lanes: laneNames.map((name) => state.lanes[name]!),
-  };
+  const laneNames = laneNamesOf(index, service);
+  return { settings: state.settings, definition: definitionOf(state, service), laneNames, lanes: laneNames.map((name) => state.lanes[name]!) };
 }
 
 /** Whether `known` was made from the very objects `state` holds now (names compared too: the index may hand out a new array). */
 function sameRoutingInputs(known: RoutingInputs, state: MeshState, service: string | undefined, index: LaneIndex): boolean {
-  if (known.settings !== state.settings) return false;
-  if (known.definition !== (service !== undefined && Object.hasOwn(state.services, service) ? state.services[service] : undefined)) return false;
-  const laneNames = service === undefined ? NO_LANES : (index.get(service) ?? NO_LANES);
+  if (known.settings !== state.settings || known.definition !== definitionOf(state, service)) return false;
+  const laneNames = laneNamesOf(index, service);
   if (laneNames.length !== known.laneNames.length) return false;
   for (let i = 0; i < laneNames.length; i++) {
     if (laneNames[i] !== known.laneNames[i] || state.lanes[laneNames[i]!] !== known.lanes[i]) return false;
