@@ -3,6 +3,8 @@
 // (what a write leaves alone is handed out again as the same objects).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { deepFreeze } from '../../control-plane/src/model/deep-freeze.js';
 import type { MeshState } from '../../control-plane/src/model/types.js';
 import { recordChange, type Touched } from '../../control-plane/src/model/state-changes.js';
@@ -167,5 +169,31 @@ describe('TranslationMemo', () => {
     const state = chainedState();
     state.settings.entryService = serviceName(3);
     assert.deepEqual(encoded(translator, state, INGRESS), bytes(state, INGRESS));
+  });
+
+  test('lanes that come and go leave nothing behind: once gone from the model, their objects can be collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const translator = new TranslationMemo();
+    const params = { services: 20, lanes: 0 };
+    const base = deepFreeze(benchState(params));
+    const sidecars = Object.keys(base.services).map(sidecar);
+    const publishAll = (s: MeshState) => sidecars.forEach((target) => translator.proxyParts(s, target));
+    /** Five models of 200 lanes each, every sidecar translated; returns the lanes, held weakly. */
+    const comeAndGo = () => {
+      const refs: Array<WeakRef<object>> = [];
+      for (let round = 0; round < 5; round++) {
+        const lanes = Array.from({ length: 200 }, (_, k) => deepFreeze(benchLane(round * 200 + k, params)));
+        refs.push(...lanes.map((lane) => new WeakRef(lane)));
+        publishAll(deepFreeze({ ...base, lanes: Object.fromEntries(lanes.map((lane) => [lane.name, lane])) }));
+      }
+      return refs;
+    };
+    const gone = comeAndGo();
+    publishAll(base);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    assert.deepEqual(gone.filter((ref) => ref.deref() !== undefined).length, 0, 'no lane object is held by the memo');
+    assert.deepEqual(encoded(translator, base, sidecars[0]!), bytes(base, sidecars[0]!));
   });
 });
