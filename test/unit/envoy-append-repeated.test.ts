@@ -35,3 +35,13 @@ test('refuses a message with a later field set, elements already there, or a fie
   assert.throws(() => appendRepeated(RouteConfigurationSchema, holding, 'virtualHosts', encodedHosts), /cannot append virtualHosts after virtualHosts/);
   assert.throws(() => appendRepeated(RouteConfigurationSchema, create(RouteConfigurationSchema), 'name', []), /RouteConfiguration\.name is not a repeated message field/);
 });
+
+test('elements of 127, 128 and 20,000 bytes (one-, two- and three-byte lengths): toBinary\'s bytes', () => {
+  // name = 1: a tag, a length of 1 (or 3) bytes, then the name.
+  const sized = [125, 126, 19_996].map((n) => ({ name: 'x'.repeat(n) }));
+  const whole = toBinary(RouteConfigurationSchema, create(RouteConfigurationSchema, { name: 'outbound', virtualHosts: sized }));
+  const encoded = sized.map((host) => toBinary(VirtualHostSchema, create(VirtualHostSchema, host)));
+  assert.deepEqual(encoded.map((e) => e.byteLength), [127, 128, 20_000]);
+  const appended = appendRepeated(RouteConfigurationSchema, create(RouteConfigurationSchema, { name: 'outbound' }), 'virtualHosts', encoded);
+  assert.deepEqual(Buffer.from(appended), Buffer.from(whole));
+});

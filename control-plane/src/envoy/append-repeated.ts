@@ -3,7 +3,7 @@
 // writes fields in field-number order, so the result equals toBinary of the whole message when no
 // field numbered after the repeated one is set; that is checked from the schema, not assumed.
 import { isFieldSet, toBinary, type DescField, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { WireType } from '@bufbuild/protobuf/wire';
 
 interface Layout {
   field: DescField;
@@ -44,7 +44,38 @@ export function appendRepeated<Desc extends DescMessage>(
   if (setAfter || (message.$unknown?.length ?? 0) > 0) {
     throw new Error(`${schema.typeName}: cannot append ${localName} after ${setAfter ? setAfter.localName : 'unknown fields'}`);
   }
-  const writer = new BinaryWriter().raw(toBinary(schema, message));
-  for (const element of elements) writer.tag(field.number, WireType.LengthDelimited).bytes(element);
-  return writer.finish();
+  const head = toBinary(schema, message);
+  const tag = (field.number << 3) | WireType.LengthDelimited;
+  // Sized first, then written into one buffer: a route configuration can hold megabytes of hosts.
+  let size = head.byteLength;
+  for (const element of elements) size += varintSize(tag) + varintSize(element.byteLength) + element.byteLength;
+  const out = new Uint8Array(size);
+  out.set(head);
+  let at = head.byteLength;
+  for (const element of elements) {
+    at = writeVarint(out, at, tag);
+    at = writeVarint(out, at, element.byteLength);
+    out.set(element, at);
+    at += element.byteLength;
+  }
+  return out;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+/** A non-negative integer as a base-128 varint at `at`; returns the position after it. */
+function writeVarint(out: Uint8Array, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  out[at++] = value;
+  return at;
 }
