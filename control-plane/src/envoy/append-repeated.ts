@@ -46,10 +46,11 @@ export function appendRepeated<Desc extends DescMessage>(
   }
   const head = toBinary(schema, message);
   const tag = (field.number << 3) | WireType.LengthDelimited;
-  // Sized first, then written into one buffer: a route configuration can hold megabytes of hosts.
+  // Sized first, then written into one buffer, every byte of it (so not zero-filled first): a
+  // route configuration can hold megabytes of hosts, and is rebuilt for every sidecar a write touches.
   let size = head.byteLength;
   for (const element of elements) size += varintSize(tag) + varintSize(element.byteLength) + element.byteLength;
-  const out = new Uint8Array(size);
+  const out = Buffer.allocUnsafe(size);
   out.set(head);
   let at = head.byteLength;
   for (const element of elements) {

@@ -7,6 +7,7 @@
 // An unfrozen model (tests, tools) is translated afresh on every call.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { appendRepeated } from '../envoy/append-repeated.js';
+import { keptBytes } from '../envoy/kept-bytes.js';
 import { ClusterSchema } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
@@ -93,9 +94,9 @@ function allFrozen(inputs: RoutingInputs): boolean {
 const sameParts = (a: readonly InstanceParts[], b: readonly InstanceParts[]) => a.length === b.length && a.every((parts, i) => parts === b[i]);
 
 function encodeInstance(instance: Instance): InstanceParts {
-  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: toBinary(ClusterSchema, clusterFor(instance)) };
+  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: keptBytes(toBinary(ClusterSchema, clusterFor(instance))) };
   if (!usesEds(instance)) return { cluster, loadAssignment: undefined };
-  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: toBinary(ClusterLoadAssignmentSchema, loadAssignmentFor(instance)) } };
+  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: keptBytes(toBinary(ClusterLoadAssignmentSchema, loadAssignmentFor(instance))) } };
 }
 
 function bundlesOf(service: string, instances: readonly InstanceParts[]): EncodedBundle[] {
