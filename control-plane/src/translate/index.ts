@@ -67,5 +67,4 @@ export function encodeResources(resources: EnvoyResources): EncodedResource[] {
   ];
 }
 
-export { resourcesToJson, resourcesToYaml, type ResourcesJson } from './render.js';
 export type { ProxyTarget } from './proxy.js';
