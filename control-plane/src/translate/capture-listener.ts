@@ -95,3 +95,9 @@ export function passthroughCluster(): Cluster {
     typedExtensionProtocolOptions: { [HTTP_PROTOCOL_OPTIONS]: sameProtocol },
   });
 }
+
+/** What capture adds for one proxy (none unless its node asked for capture): for translateProxy and the memo seam. */
+export function captureResources(state: MeshState, proxy: ProxyTarget, outbound: RouteConfiguration): { listener: Listener; route: RouteConfiguration; cluster: Cluster } | undefined {
+  const listener = captureListenerFor(state, proxy);
+  return listener && { listener, route: captureRouteConfig(outbound), cluster: passthroughCluster() };
+}

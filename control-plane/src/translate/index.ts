@@ -9,7 +9,7 @@ import {
 import { ListenerSchema, type Listener } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema, type RouteConfiguration } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import type { MeshState } from '../model/types.js';
-import { captureListenerFor, captureRouteConfig, passthroughCluster } from './capture-listener.js';
+import { captureResources } from './capture-listener.js';
 import { clusterFor, usesEds } from './cluster.js';
 import { loadAssignmentFor } from './endpoint.js';
 import { allInstances } from './instances.js';
@@ -41,12 +41,12 @@ export function translateProxy(state: MeshState, proxy: ProxyTarget): EnvoyResou
   const services = visibleServices(state, proxy);
   const instances = allInstances(state, services);
   const route = proxy.kind === 'ingress' ? ingressRouteConfig(state) : outboundRouteConfig(state, services);
-  const capture = captureListenerFor(state, proxy);
+  const capture = captureResources(state, proxy, route);
   // Sorted by name: "capture" < "outbound"; the passthrough cluster goes after the instances.
   return {
-    listeners: capture ? [capture, listenerFor(state, proxy)] : [listenerFor(state, proxy)],
-    routes: capture ? [captureRouteConfig(route), route] : [route],
-    clusters: capture ? [...instances.map(clusterFor), passthroughCluster()] : instances.map(clusterFor),
+    listeners: capture ? [capture.listener, listenerFor(state, proxy)] : [listenerFor(state, proxy)],
+    routes: capture ? [capture.route, route] : [route],
+    clusters: capture ? [...instances.map(clusterFor), capture.cluster] : instances.map(clusterFor),
     endpoints: instances.filter(usesEds).map(loadAssignmentFor),
   };
 }
