@@ -16,6 +16,9 @@
 # Loopback (127.0.0.1/32, and anything leaving by lo to the pod's own addresses) is not captured,
 # so apps still reach localhost and their own sidecar's explicit listener.
 set -eu
+# List items are split on newlines only (items() turns commas into newlines), never on spaces.
+IFS='
+'
 
 CHAIN=LANEWAY_OUTPUT
 PORT="${LANEWAY_CAPTURE_PORT:-15006}"
@@ -29,7 +32,7 @@ say() { echo "laneway-capture: $*"; }
 fail() { echo "laneway-capture: $*" >&2; exit 2; }
 
 ipt() {
-  if [ "$DRY_RUN" = 1 ]; then echo "$IPT -t nat $*"; else "$IPT" -t nat "$@"; fi
+  if [ "$DRY_RUN" = 1 ]; then (IFS=' '; echo "$IPT -t nat $*"); else "$IPT" -t nat "$@"; fi
 }
 
 is_port() {
