@@ -11,6 +11,7 @@ import {
 import { RouteSchema, type VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { STABLE, type MeshState, type Service, type Settings } from '../model/types.js';
 import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
+import { serviceDomains } from './domains.js';
 import { laneDispatch } from './lane-dispatch.js';
 import {
   clusterName,
@@ -96,8 +97,7 @@ function serviceRouting(state: MeshState, service: string): Pick<VirtualHostInit
 }
 
 export function serviceVirtualHost(state: MeshState, service: string): VirtualHostInit {
-  const port = state.services[service]!.port;
-  return { name: service, domains: [service, `${service}:${port}`], ...serviceRouting(state, service) };
+  return { name: service, domains: serviceDomains(state.services[service]!), ...serviceRouting(state, service) };
 }
 
 /** The sidecar's outbound routes: one virtual host per visible service, matched on Host (with or without port). */
