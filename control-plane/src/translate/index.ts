@@ -16,6 +16,7 @@ import { allInstances } from './instances.js';
 import { listenerFor } from './listener.js';
 import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig, outboundRouteConfig } from './route.js';
+import { byCodeUnits } from './names.js';
 import { visibleServices } from './scope.js';
 
 export interface EnvoyResources {
@@ -42,11 +43,12 @@ export function translateProxy(state: MeshState, proxy: ProxyTarget): EnvoyResou
   const instances = allInstances(state, services);
   const route = proxy.kind === 'ingress' ? ingressRouteConfig(state) : outboundRouteConfig(state, services);
   const capture = captureResources(state, proxy, route);
-  // Sorted by name: "capture" < "outbound"; the passthrough cluster goes after the instances.
+  const clusters = instances.map(clusterFor);
+  // Each list in name order: "capture" < "outbound"; the passthrough cluster among the instances'.
   return {
     listeners: capture ? [capture.listener, listenerFor(state, proxy)] : [listenerFor(state, proxy)],
     routes: capture ? [capture.route, route] : [route],
-    clusters: capture ? [...instances.map(clusterFor), capture.cluster] : instances.map(clusterFor),
+    clusters: capture ? [...clusters, capture.cluster].sort((a, b) => byCodeUnits(a.name, b.name)) : clusters,
     endpoints: instances.filter(usesEds).map(loadAssignmentFor),
   };
 }
