@@ -3,7 +3,7 @@
 import { fromBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { RouteConfigurationSchema } from '../../control-plane/src/envoy/generated/envoy/config/route/v3/route_pb.js';
 import { envoyRegistry } from '../../control-plane/src/envoy/registry.js';
-import { AdsClient } from '../../control-plane/src/xds/testing/ads-client.js';
+import { AdsClient } from '../support/ads-client.js';
 
 const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 

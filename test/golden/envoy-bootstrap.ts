@@ -10,7 +10,8 @@ import { BootstrapSchema } from '../../control-plane/src/envoy/generated/envoy/c
 import { Cluster_DiscoveryType, ClusterSchema, type Cluster } from '../../control-plane/src/envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ListenerSchema, type Listener } from '../../control-plane/src/envoy/generated/envoy/config/listener/v3/listener_pb.js';
 import { HttpConnectionManagerSchema } from '../../control-plane/src/envoy/generated/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js';
-import { resourcesToJson, type EnvoyResources } from '../../control-plane/src/translate/index.js';
+import type { EnvoyResources } from '../../control-plane/src/translate/index.js';
+import { resourcesToJson } from '../../control-plane/src/translate/render.js';
 
 export const ENVOY = process.env.LANEWAY_ENVOY_BIN ?? 'envoy';
 

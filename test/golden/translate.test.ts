@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { resourcesToJson, resourcesToYaml, translateProxy } from '../../control-plane/src/translate/index.js';
+import { translateProxy } from '../../control-plane/src/translate/index.js';
+import { resourcesToJson, resourcesToYaml } from '../../control-plane/src/translate/render.js';
 import { loadCases, OUT_DIR, outputFile, RESOURCE_KINDS } from './cases.js';
 
 const update = process.env.LANEWAY_UPDATE_GOLDEN === '1';

@@ -7,7 +7,7 @@ import { configDumpJson, type DumpInput } from '../../control-plane/src/debug/co
 import { diffConfigDumps } from '../../control-plane/src/debug/diff.js';
 import { ClusterSchema, Cluster_DiscoveryType } from '../../control-plane/src/envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { SnapshotCache, type CachedResource, type ResourceInput } from '../../control-plane/src/xds/cache.js';
-import { endpoints, listener } from '../../control-plane/src/xds/testing/fixtures.js';
+import { endpoints, listener } from '../support/xds-fixtures.js';
 import type { SentConfig } from '../../control-plane/src/xds/proxy-status.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';

@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { ProxyStatusRegistry, type NackEvent } from '../../control-plane/src/xds/proxy-status.js';
 import type { CachedResource } from '../../control-plane/src/xds/snapshot.js';
-import { cluster, listener } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds } from '../../control-plane/src/xds/testing/harness.js';
+import { cluster, listener } from '../support/xds-fixtures.js';
+import { startTestXds } from '../support/xds-harness.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MeshState } from '../../control-plane/src/model/types.js';
 import { laneEntryFor } from '../../control-plane/src/translate/lane-entry.js';
-import { resourcesToJson, translateProxy, type ProxyTarget } from '../../control-plane/src/translate/index.js';
+import { translateProxy, type ProxyTarget } from '../../control-plane/src/translate/index.js';
+import { resourcesToJson } from '../../control-plane/src/translate/render.js';
 import { visibleServices } from '../../control-plane/src/translate/scope.js';
 
 const sidecar = (service: string): ProxyTarget => ({ kind: 'sidecar', service, listenerAddress: '127.0.0.1', listenerPort: 15001 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { DeltaDiscoveryResponseSchema } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
-import { deltaResourceBytes, deltaResourceEncodeCount, encodeDeltaDiscoveryResponse } from '../../control-plane/src/xds/delta-wire.js';
+import { deltaResourceBytes, encodeDeltaDiscoveryResponse } from '../../control-plane/src/xds/delta-wire.js';
 import { encodeAny } from '../../control-plane/src/xds/wire.js';
 
 const resource = (name: string, version: string, any: Uint8Array) => Object.freeze({ name, version, anyBytes: any });
@@ -40,10 +40,8 @@ test('a response with large resources and multi-byte strings decodes with the ge
 
 test('a cached resource is encoded as a Resource once, whatever the number of responses', () => {
   const r = resource('a', 'x', Uint8Array.of(1));
-  const before = deltaResourceEncodeCount();
   const first = deltaResourceBytes(r);
   for (let i = 0; i < 3; i++) encodeDeltaDiscoveryResponse({ systemVersionInfo: '', resources: [r], removedResources: [], typeUrl: 't', nonce: `${i}` });
-  assert.equal(deltaResourceEncodeCount() - before, 1);
   assert.equal(deltaResourceBytes(r), first, 'the same bytes object');
 });
 

@@ -7,9 +7,9 @@ import { describe, test, type TestContext } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import type { ResourceInput } from '../../control-plane/src/xds/cache.js';
 import { syncState, type NackEvent } from '../../control-plane/src/xds/proxy-status.js';
-import { DeltaAdsClient, deltaSummary, deltaVersions } from '../../control-plane/src/xds/testing/delta-ads-client.js';
-import { cluster, endpoints, listener, routes } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds, type TestXds, type TestXdsOptions } from '../../control-plane/src/xds/testing/harness.js';
+import { DeltaAdsClient, deltaSummary, deltaVersions } from '../support/delta-ads-client.js';
+import { cluster, endpoints, listener, routes } from '../support/xds-fixtures.js';
+import { startTestXds, type TestXds, type TestXdsOptions } from '../support/xds-harness.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';

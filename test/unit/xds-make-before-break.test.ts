@@ -5,8 +5,8 @@ import { test, type TestContext } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { RouteConfigurationSchema } from '../../control-plane/src/envoy/generated/envoy/config/route/v3/route_pb.js';
 import type { ResourceInput } from '../../control-plane/src/xds/cache.js';
-import { cluster, endpoints, listener, resourceNames } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds } from '../../control-plane/src/xds/testing/harness.js';
+import { cluster, endpoints, listener, resourceNames } from '../support/xds-fixtures.js';
+import { startTestXds } from '../support/xds-harness.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const EDS = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SnapshotCache, TypeUrl } from '../../control-plane/src/xds/cache.js';
 import { NameLists } from '../../control-plane/src/xds/name-list.js';
-import { endpoints } from '../../control-plane/src/xds/testing/fixtures.js';
+import { endpoints } from '../support/xds-fixtures.js';
 
 function edsResources(cache: SnapshotCache, names: string[]) {
   cache.setSnapshot('g', names.map((name, i) => endpoints(name, 8080 + i)));

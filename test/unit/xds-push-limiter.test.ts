@@ -2,11 +2,12 @@
 // coalesce to the newest version, every stream converges, requests never wait, dead proxies time out.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import type { AdsClient } from '../../control-plane/src/xds/testing/ads-client.js';
-import { DeltaAdsClient } from '../../control-plane/src/xds/testing/delta-ads-client.js';
-import { listener } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds, type TestXds } from '../../control-plane/src/xds/testing/harness.js';
+import type { AdsClient } from '../support/ads-client.js';
+import { DeltaAdsClient } from '../support/delta-ads-client.js';
+import { listener } from '../support/xds-fixtures.js';
+import { startTestXds, type TestXds } from '../support/xds-harness.js';
 import { PushLimiter, StreamPushGate } from '../../control-plane/src/xds/push-limiter.js';
+import { xdsMetrics } from '../../control-plane/src/runtime/metrics.js';
 
 const LDS = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,6 +76,10 @@ test('SotW: at most the cap of change pushes are unanswered; waiting streams get
   const first = await Promise.all(clients.map((c) => c.unreadAfter(0, LDS)));
   assert.equal(first.filter((u) => u.length > 0).length, 2, 'two streams pushed, four waiting');
   assert.deepEqual([xds.server.pushLimiter.inFlight, xds.server.pushLimiter.waiting], [2, 4]);
+  const metrics = await xdsMetrics(xds.server.status, xds.server.pushLimiter).registry.metrics();
+  assert.match(metrics, /^laneway_xds_pushes_in_flight 2$/m);
+  assert.match(metrics, /^laneway_xds_pushes_waiting 4$/m);
+  assert.match(metrics, /^laneway_xds_pushes_in_flight_max 2$/m);
 
   xds.cache.setSnapshot('g', [listener('v3')]);
   const v3 = ldsVersion(xds);

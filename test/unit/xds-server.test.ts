@@ -13,8 +13,8 @@ import {
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
 } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
-import { cluster, listener } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds, type TestXdsOptions } from '../../control-plane/src/xds/testing/harness.js';
+import { cluster, listener } from '../support/xds-fixtures.js';
+import { startTestXds, type TestXdsOptions } from '../support/xds-harness.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 

@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { describe, test, type TestContext } from 'node:test';
 import type { ResourceInput } from '../../control-plane/src/xds/cache.js';
 import { syncState, type NackEvent } from '../../control-plane/src/xds/proxy-status.js';
-import { cluster, endpointPort, endpoints, listener, resourceNames, routes } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds } from '../../control-plane/src/xds/testing/harness.js';
+import { cluster, endpointPort, endpoints, listener, resourceNames, routes } from '../support/xds-fixtures.js';
+import { startTestXds } from '../support/xds-harness.js';
 import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';

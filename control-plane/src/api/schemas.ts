@@ -34,6 +34,8 @@ export const SERVICE_SCHEMA: Schema = {
     endpoints: ENDPOINTS,
     dependsOn: { type: 'array', maxItems: 1000, items: NAME_SCHEMA, description: 'services this service calls; its sidecar then gets only their routes and clusters' },
     registered: { type: 'array', readOnly: true, items: { type: 'string' }, description: 'stable endpoints registered by connected sidecars (laneway envoy --register), served beside `endpoints`; never stored' },
+    namespace: { ...NAME_SCHEMA, description: 'Kubernetes namespace: <name>.<namespace>, <name>.<namespace>.svc and <name>.<namespace>.svc.cluster.local are routed too' },
+    addresses: { type: 'array', maxItems: 8, items: { type: 'string', maxLength: 45 }, description: 'ClusterIPs: <ip>:<port> is routed too (transparent capture)' },
     ...READ_ONLY,
   },
   additionalProperties: false,

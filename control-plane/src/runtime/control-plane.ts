@@ -163,7 +163,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const { registrations } = definitions;
   const detachRegistrations = registrations.attach(xds.status);
   const registrationOf = (streamId: number) => registrations.forStream(streamId);
-  const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes, registrationOf });
+  const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes, registrationOf });
   const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerRegistrationRoutes(app, () => registrations.views())];
   const api = definitionsApi(config, definitions, { store, logger, tokens, plugins: apiPlugins });
   await api.listen({ host: config.host, port: config.apiPort });

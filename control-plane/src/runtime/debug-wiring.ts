@@ -10,12 +10,15 @@ import { definitionSources } from '../debug/sources.js';
 import type { MeshState } from '../model/types.js';
 import type { YamlDefinitions } from '../sources/yaml-dir.js';
 import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
+import type { PushLimiter } from '../xds/push-limiter.js';
 import { xdsMetrics, type PublishMetrics } from './metrics.js';
 import type { RegistrationView } from './registrations.js';
 import type { SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface DebugWiringOptions {
   status: ProxyStatusRegistry;
+  /** The xDS server's push limiter, for its gauges. */
+  pushLimiter?: PushLimiter;
   publisher: SnapshotPublisher;
   /** The served (merged) model. */
   getState: () => MeshState;
@@ -61,7 +64,7 @@ function faultInjector(status: ProxyStatusRegistry, publisher: SnapshotPublisher
 
 export function wireDebugging(opts: DebugWiringOptions): DebugWiring {
   const env = opts.env ?? process.env;
-  const metrics = xdsMetrics(opts.status);
+  const metrics = xdsMetrics(opts.status, opts.pushLimiter);
   if (opts.publishes) metrics.registry.registerMetric(opts.publishes.histogram);
   const faults = faultsEnabled(env) ? faultInjector(opts.status, opts.publisher, opts.logger) : undefined;
   if (faults) opts.logger.warn(`${FAULTS_ENV}=1: test fault injection is ON (POST /v1/debug/faults); never set it outside tests`);

@@ -3,22 +3,16 @@
 // other lane resolves to stable there and adds nothing. So a sidecar is translated from that slice,
 // not from every lane, and a change rebuilds only the groups whose slice it touches.
 // test/unit/push-debounce-group-inputs.test.ts checks the slice translates to the same bytes.
-import type { Lane, MeshState } from '../model/types.js';
+import { laneSlice, servicesOfChain } from '../model/lane-index.js';
+import type { MeshState } from '../model/types.js';
 import { sameJson } from '../model/same-json.js';
 import { changesBetween } from '../model/state-changes.js';
-import { chainOf, lanesByService } from '../translate/lane-index.js';
 import type { ProxyTarget } from '../translate/proxy.js';
 import { visibleServices } from '../translate/scope.js';
 
 /** The part of `state` the target's translation depends on (the ingress: all of it). */
 export function groupInputs(state: MeshState, target: ProxyTarget): MeshState {
-  if (target.kind !== 'sidecar') return state;
-  const index = lanesByService(state);
-  const names = new Set<string>();
-  for (const service of visibleServices(state, target)) for (const lane of index.get(service) ?? []) names.add(lane);
-  const lanes: Record<string, Lane> = {};
-  for (const name of [...names].sort()) lanes[name] = state.lanes[name]!;
-  return { settings: state.settings, services: state.services, lanes };
+  return target.kind === 'sidecar' ? laneSlice(state, visibleServices(state, target)) : state;
 }
 
 function changedNames<T>(before: Record<string, T>, after: Record<string, T>): string[] {
@@ -36,7 +30,7 @@ function touchedServices(before: MeshState, after: MeshState): { services: Set<s
   const services = new Set(changedServices);
   for (const lane of known ? known.lanes : changedNames(before.lanes, after.lanes)) {
     for (const state of [before, after]) {
-      for (const l of chainOf(state, lane)) for (const s of Object.keys(l.services)) services.add(s);
+      for (const service of servicesOfChain(state, lane)) services.add(service);
     }
   }
   return { services, changedServices };

@@ -1,10 +1,11 @@
 // Prometheus metrics: xDS events (connect, disconnect, NACK, ACK, responses) as counters, the
-// connected proxies as a gauge, snapshot publishes and their duration, and Node's process metrics;
-// served on GET /metrics.
+// connected proxies and the change pushes in flight as gauges, snapshot publishes and their duration,
+// and Node's process metrics; served on GET /metrics.
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { shortTypeName } from '../xds/type-urls.js';
 import type { NackEvent, ProxyEvent, ProxyStatusRegistry, TypeEvent } from '../xds/proxy-status.js';
+import type { PushLimiter } from '../xds/push-limiter.js';
 
 export interface XdsMetrics {
   registry: Registry;
@@ -13,7 +14,7 @@ export interface XdsMetrics {
 }
 
 /** Counts `status`'s events into a registry of its own, so several control planes in one process do not clash. */
-export function xdsMetrics(status: ProxyStatusRegistry): XdsMetrics {
+export function xdsMetrics(status: ProxyStatusRegistry, pushes?: PushLimiter): XdsMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const counter = (name: string, help: string, labelNames: string[] = []) => new Counter({ name, help, labelNames, registers: [registry] });
@@ -30,6 +31,7 @@ export function xdsMetrics(status: ProxyStatusRegistry): XdsMetrics {
       this.set(status.list().length);
     },
   });
+  if (pushes) pushLimiterGauges(registry, pushes);
   // Zero-valued series exist from the start, so rate() and alerts work before the first event.
   for (const type of ['CDS', 'EDS', 'LDS', 'RDS']) for (const c of [nacks, acks, responses]) c.inc({ type }, 0);
 
@@ -81,6 +83,15 @@ export function publishMetrics(): PublishMetrics {
     registers: [],
   });
   return { histogram, observe: (ms) => histogram.observe(ms / 1000) };
+}
+
+/** What tuning maxConcurrentPushes needs: how many change pushes wait for a slot, and how many slots were used. */
+function pushLimiterGauges(registry: Registry, pushes: PushLimiter): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  gauge('laneway_xds_pushes_in_flight', 'change pushes sent and not yet answered by every proxy they went to (slots held)', () => pushes.inFlight);
+  gauge('laneway_xds_pushes_waiting', 'streams waiting for a slot to push a change', () => pushes.waiting);
+  gauge('laneway_xds_pushes_in_flight_max', 'most slots held at once since the start', () => pushes.peak);
 }
 
 /** GET /metrics in Prometheus' text format; public like the health checks, as scrapers carry no token. */

@@ -2,7 +2,7 @@
 // hand the encoded resources to the xDS cache. A failed translation leaves the last good snapshot.
 import type { Logger } from 'pino';
 import type { MeshState } from '../model/types.js';
-import { EncodedTranslator } from '../translate/encoded.js';
+import { TranslationMemo } from '../translate/memo.js';
 import type { ProxyTarget } from '../translate/proxy.js';
 import type { ResourceInput, SnapshotCache } from '../xds/cache.js';
 import { affectedGroups } from './group-inputs.js';
@@ -13,7 +13,7 @@ export class SnapshotPublisher {
   /** Resources added to a group's translation; only test fault injection uses this. */
   private readonly extras = new Map<string, ResourceInput[]>();
   private state: MeshState | undefined;
-  private readonly translator = new EncodedTranslator();
+  private readonly translation = new TranslationMemo();
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -55,7 +55,7 @@ export class SnapshotPublisher {
 
   private build(group: string, target: ProxyTarget, state: MeshState): void {
     try {
-      const { resources, bundles } = this.translator.encodeProxyParts(state, target);
+      const { resources, bundles } = this.translation.proxyParts(state, target);
       const { changedTypes } = this.cache.setSnapshot(group, [...resources, ...(this.extras.get(group) ?? [])], bundles);
       if (changedTypes.length > 0) this.logger.debug({ group, changedTypes }, 'snapshot updated');
     } catch (err) {

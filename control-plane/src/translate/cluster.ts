@@ -1,7 +1,9 @@
 // Clusters: one per service instance (stable, and each lane overriding the service).
 import { create } from '@bufbuild/protobuf';
+import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import {
   Cluster_DiscoveryType,
+  Cluster_EdsClusterConfigSchema,
   Cluster_DnsLookupFamily,
   Cluster_LbPolicy,
   ClusterSchema,
@@ -11,6 +13,7 @@ import { OutlierDetectionSchema } from '../envoy/generated/envoy/config/cluster/
 import { HealthCheckSchema } from '../envoy/generated/envoy/config/core/v3/health_check_pb.js';
 import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { packAny } from '../envoy/any.js';
+import { deepFreeze } from '../model/deep-freeze.js';
 import { adsConfigSource } from './config-source.js';
 import { loadAssignmentFor, needsDns } from './endpoint.js';
 import type { Instance } from './instances.js';
@@ -18,50 +21,55 @@ import type { Instance } from './instances.js';
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 /** gRPC upstreams speak HTTP/2 (cleartext, prior knowledge); HTTP ones keep Envoy's HTTP/1.1 default. */
+// The parts below are the same in every cluster that has them: created once and shared (messages
+// are values here, nobody edits one), as creating them is most of what building a cluster costs.
+const HTTP2_OPTIONS = packAny(HttpProtocolOptionsSchema, {
+  upstreamProtocolOptions: {
+    case: 'explicitHttpConfig',
+    value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } },
+  },
+});
+
 function protocolOptions(instance: Instance): Cluster['typedExtensionProtocolOptions'] {
-  if (instance.service.protocol !== 'grpc') return {};
-  const options = packAny(HttpProtocolOptionsSchema, {
-    upstreamProtocolOptions: {
-      case: 'explicitHttpConfig',
-      value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } },
-    },
-  });
-  return { [HTTP_PROTOCOL_OPTIONS]: options };
+  return instance.service.protocol === 'grpc' ? { [HTTP_PROTOCOL_OPTIONS]: HTTP2_OPTIONS } : {};
 }
 
 // How fast a dead lane instance is noticed: a TCP connect check every second (also while the
 // cluster has seen no traffic, so a sidecar that has not called it yet knows), two failures to
 // mark an endpoint down, one success to bring it back.
-const HEALTH_CHECK = {
+const HEALTH_CHECK = deepFreeze(create(HealthCheckSchema, {
   timeout: { seconds: 1n },
   interval: { seconds: 1n },
   noTrafficInterval: { seconds: 1n },
   unhealthyThreshold: 2,
   healthyThreshold: 1,
-  healthChecker: { case: 'tcpHealthCheck' as const, value: {} },
-};
+  healthChecker: { case: 'tcpHealthCheck', value: {} },
+}));
 
 // Connect failures and 502/503/504 in a row eject an endpoint before the next health check;
 // an app's own 500s never do (a broken lane should look broken, not quietly fall back).
-const OUTLIER_DETECTION = {
+const OUTLIER_DETECTION = deepFreeze(create(OutlierDetectionSchema, {
   consecutiveGatewayFailure: 2,
   enforcingConsecutiveGatewayFailure: 100,
   enforcingConsecutive5xx: 0,
   interval: { seconds: 1n },
   baseEjectionTime: { seconds: 5n },
   maxEjectionPercent: 100,
-};
+}));
+
+const CONNECT_TIMEOUT = deepFreeze(create(DurationSchema, { seconds: 1n }));
+const EDS_CONFIG = deepFreeze(create(Cluster_EdsClusterConfigSchema, { edsConfig: adsConfigSource() }));
 
 /** Health checking for instances that fall back to stable (their stable endpoints sit at priority 1). */
 function fallbackChecks(instance: Instance): Partial<Pick<Cluster, 'healthChecks' | 'outlierDetection'>> {
   if (!instance.fallback) return {};
-  return { healthChecks: [create(HealthCheckSchema, HEALTH_CHECK)], outlierDetection: create(OutlierDetectionSchema, OUTLIER_DETECTION) };
+  return { healthChecks: [HEALTH_CHECK], outlierDetection: OUTLIER_DETECTION };
 }
 
 export function clusterFor(instance: Instance): Cluster {
   const common = {
     name: instance.cluster,
-    connectTimeout: { seconds: 1n },
+    connectTimeout: CONNECT_TIMEOUT,
     lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
     typedExtensionProtocolOptions: protocolOptions(instance),
     ...fallbackChecks(instance),
@@ -80,17 +88,8 @@ export function clusterFor(instance: Instance): Cluster {
   return create(ClusterSchema, {
     ...common,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
-    edsClusterConfig: { edsConfig: adsConfigSource() },
+    edsClusterConfig: EDS_CONFIG,
   });
-}
-
-/**
- * Everything clusterFor reads besides the instance's name, for an EDS cluster; undefined for a
- * STRICT_DNS one (its endpoints are inline). Clusters of one shape differ only in their name.
- */
-export function clusterShape(instance: Instance): string | undefined {
-  if (needsDns(instance)) return undefined;
-  return `${instance.service.protocol ?? ''}\n${instance.fallback ? 'fallback' : ''}`;
 }
 
 /** True when the instance's endpoints travel over EDS rather than inline in its cluster. */

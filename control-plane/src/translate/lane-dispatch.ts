@@ -2,22 +2,22 @@
 // map (a hash lookup in Envoy), so a request costs the same with 1 lane or 10,000; a route list with
 // one header-matching route per lane would be scanned linearly on every request.
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
 import { packAny } from '../envoy/any.js';
-import { RouteSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { HttpRequestHeaderMatchInputSchema } from '../envoy/generated/envoy/type/matcher/v3/http_inputs_pb.js';
 import type { MatcherSchema } from '../envoy/generated/xds/type/matcher/v3/matcher_pb.js';
-import type { RouteInit } from './route.js';
 
 type MatcherInit = MessageInitShape<typeof MatcherSchema>;
 
 export interface NamedRoute {
   /** The action's name, shown in config dumps: who serves, "orders/feature-x". */
   name: string;
-  route: RouteInit;
+  /** The envoy.config.route.v3.Route, packed (route.ts remembers packed routes). */
+  route: Any;
 }
 
 function routeAction({ name, route }: NamedRoute) {
-  return { onMatch: { case: 'action' as const, value: { name, typedConfig: packAny(RouteSchema, route) } } };
+  return { onMatch: { case: 'action' as const, value: { name, typedConfig: route } } };
 }
 
 /**

@@ -1,14 +1,17 @@
 // Route configurations: per service, a virtual host whose lane dispatch is one exact-match lookup
 // of the lane header (lane-dispatch.ts), defaulting to stable; every route names who served it.
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
+import { packAny } from '../envoy/any.js';
 import { HeaderValueOption_HeaderAppendAction } from '../envoy/generated/envoy/config/core/v3/base_pb.js';
 import {
   RouteConfigurationSchema,
   type RouteConfiguration,
 } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
-import type { RouteSchema, VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
-import { STABLE, type MeshState } from '../model/types.js';
+import { RouteSchema, type VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
+import { STABLE, type MeshState, type Service, type Settings } from '../model/types.js';
 import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
+import { serviceDomains } from './domains.js';
 import { laneDispatch } from './lane-dispatch.js';
 import {
   clusterName,
@@ -50,21 +53,51 @@ export function routeTo(state: MeshState, service: string, instance: string): Ro
   };
 }
 
+interface PackedRoute {
+  service: string;
+  instance: string;
+  settings: Settings;
+  definition: Service;
+  route: Any;
+}
+
+// Packing a Route into an Any is most of what a lane costs in a virtual host, which is rebuilt
+// whenever any of its lanes changes: each packed route is remembered beside the frozen objects it
+// is made from (the instance's lane, or the service for stable; the settings; the service).
+const packedRoutes = new WeakMap<object, PackedRoute[]>();
+
+/** routeTo, packed into an Any; the same object again while its inputs are the same frozen objects. */
+function packedRouteTo(state: MeshState, service: string, instance: string): Any {
+  const { settings } = state;
+  const definition = state.services[service]!;
+  const owner = instance === STABLE ? definition : state.lanes[instance]!;
+  if (!Object.isFrozen(owner) || !Object.isFrozen(definition) || !Object.isFrozen(settings)) {
+    return packAny(RouteSchema, routeTo(state, service, instance));
+  }
+  let known = packedRoutes.get(owner);
+  if (!known) packedRoutes.set(owner, (known = []));
+  const at = known.findIndex((entry) => entry.service === service && entry.instance === instance);
+  const hit = known[at];
+  if (hit && hit.settings === settings && hit.definition === definition) return hit.route;
+  const route = packAny(RouteSchema, routeTo(state, service, instance));
+  known.splice(at < 0 ? known.length : at, 1, { service, instance, settings, definition, route });
+  return route;
+}
+
 /**
  * Routing for one service: a single route to stable when no lane reaches a lane instance of it,
  * otherwise the lane-header lookup (one entry per such lane, sorted) with stable as its default.
  */
 function serviceRouting(state: MeshState, service: string): Pick<VirtualHostInit, 'routes' | 'matcher'> {
   const lanes = laneRoutesFor(state, service);
-  const stable = routeTo(state, service, STABLE);
-  if (lanes.length === 0) return { routes: [stable] };
-  const byLane = lanes.map(([lane, instance]) => ({ lane, name: servedBy(service, instance), route: routeTo(state, service, instance) }));
-  return { matcher: laneDispatch(state.settings.laneHeader.toLowerCase(), byLane, { name: servedBy(service, STABLE), route: stable }) };
+  if (lanes.length === 0) return { routes: [routeTo(state, service, STABLE)] };
+  const byLane = lanes.map(([lane, instance]) => ({ lane, name: servedBy(service, instance), route: packedRouteTo(state, service, instance) }));
+  const stable = { name: servedBy(service, STABLE), route: packedRouteTo(state, service, STABLE) };
+  return { matcher: laneDispatch(state.settings.laneHeader.toLowerCase(), byLane, stable) };
 }
 
 export function serviceVirtualHost(state: MeshState, service: string): VirtualHostInit {
-  const port = state.services[service]!.port;
-  return { name: service, domains: [service, `${service}:${port}`], ...serviceRouting(state, service) };
+  return { name: service, domains: serviceDomains(state.services[service]!), ...serviceRouting(state, service) };
 }
 
 /** The sidecar's outbound routes: one virtual host per visible service, matched on Host (with or without port). */

@@ -1,4 +1,5 @@
 // Holds the current snapshot of every proxy group and tells the group's streams what changed.
+import type { ConfigWatcher, SnapshotListener } from './config-watcher.js';
 import { buildSnapshot, cacheBundle, changedTypes, type CachedBundle, type CachedResource, type ResourceBundle, type ResourceInput, type Snapshot } from './snapshot.js';
 import { inPushOrder } from './type-urls.js';
 import { encodeAny } from './wire.js';
@@ -7,14 +8,10 @@ export type { CachedResource, ResourceBundle, ResourceInput, Snapshot, TypeSnaps
 export { SnapshotError } from './snapshot.js';
 export { TypeUrl } from './type-urls.js';
 
-/** Called with the type URLs (in push order) whose version changed in the group's snapshot. */
-export type SnapshotListener = (changedTypes: readonly string[]) => void;
-
-export class SnapshotCache {
+export class SnapshotCache implements ConfigWatcher {
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly listeners = new Map<string, Set<SnapshotListener>>();
   private ready = false;
-  private encodes = 0;
   /** The newest cached resource per type and name, whatever the group: equal content is shared. */
   private readonly shared = new Map<string, Map<string, CachedResource>>();
   private sharedSize = 0;
@@ -29,15 +26,14 @@ export class SnapshotCache {
    */
   setSnapshot(group: string, resources: readonly ResourceInput[], bundles: readonly ResourceBundle[] = []): { changedTypes: string[] } {
     const previous = this.snapshots.get(group);
-    const encode = (typeUrl: string, value: Uint8Array) => this.encodeAny(typeUrl, value);
     const lookup = (typeUrl: string, name: string) => this.shared.get(typeUrl)?.get(name);
     const share = (typeUrl: string, resource: CachedResource) => this.share(typeUrl, resource);
     const cachedBundles = bundles.map((bundle) => {
       let cached = this.bundles.get(bundle);
-      if (!cached) this.bundles.set(bundle, (cached = cacheBundle(bundle, undefined, encode, lookup, share)));
+      if (!cached) this.bundles.set(bundle, (cached = cacheBundle(bundle, undefined, encodeAny, lookup, share)));
       return cached;
     });
-    const next = buildSnapshot(group, resources, previous, encode, lookup, share, cachedBundles);
+    const next = buildSnapshot(group, resources, previous, encodeAny, lookup, share, cachedBundles);
     const changed = inPushOrder(changedTypes(previous, next));
     if (changed.length === 0) return { changedTypes: [] };
     this.snapshots.set(group, next);
@@ -65,19 +61,6 @@ export class SnapshotCache {
 
   isReady(): boolean {
     return this.ready;
-  }
-
-  /** How many resources were wrapped in Any so far: each distinct content once, whatever the group or stream count. */
-  get anyEncodeCount(): number {
-    return this.encodes;
-  }
-
-  /**
-   * `name` as the cache's own string when it holds a resource of that name and type: thousands of
-   * streams then share one copy, and a name cut from a request does not keep the request's text alive.
-   */
-  internName(typeUrl: string, name: string): string {
-    return this.shared.get(typeUrl)?.get(name)?.name ?? name;
   }
 
   /** Subscribes to a group's changes (the group need not exist yet); returns the unsubscribe function. */
@@ -120,10 +103,5 @@ export class SnapshotCache {
       this.sharedSize += byName.size;
     }
     this.sharedLive = this.sharedSize;
-  }
-
-  private encodeAny(typeUrl: string, value: Uint8Array): Uint8Array {
-    this.encodes++;
-    return encodeAny(typeUrl, value);
   }
 }

@@ -3,7 +3,7 @@
 // Building a group's snapshot then costs one entry per part, not per resource; the name-ordered
 // list is merged once, when a stream first asks for it, and then shared by every stream. A lookup by
 // name goes straight to the part of the name's namespace, so it costs one map lookup, as in a plain map.
-import type { CachedResource } from './snapshot.js';
+import type { CachedResource } from './cached-resource.js';
 
 const byName = (a: CachedResource, b: CachedResource) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 

@@ -23,9 +23,6 @@ export interface DeltaDiff {
   removed: string[];
 }
 
-/** Maps a requested name to an equal string the cache already holds, so streams share it. */
-export type Intern = (name: string) => string;
-
 function byName(a: { name: string }, b: { name: string }): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -64,22 +61,22 @@ export class DeltaTypeState {
   }
 
   /** The first request of the type: subscriptions, then what the client already holds. */
-  applyInitial(req: DeltaDiscoveryRequest, intern: Intern): void {
+  applyInitial(req: DeltaDiscoveryRequest): void {
     if (req.resourceNamesSubscribe.length === 0 && isWildcardType(this.typeUrl)) this.wildcard = true;
     for (const [name, version] of Object.entries(req.initialResourceVersions)) {
-      if (name !== WILDCARD) this.held.set(versionStub(intern(name), version));
+      if (name !== WILDCARD) this.held.set(versionStub(name, version));
     }
-    this.applySubscriptions(req, true, intern);
+    this.applySubscriptions(req, true);
     this.held.pruneOutOfScope();
   }
 
   /** Honoured whatever the nonce: the protocol makes subscription changes independent of ACKs. */
-  applySubscriptions(req: DeltaDiscoveryRequest, initial: boolean, intern: Intern): void {
+  applySubscriptions(req: DeltaDiscoveryRequest, initial: boolean): void {
     // No closures here or in diff: tsx keeps function names, which costs a property store for
     // every closure created, and these run for every request and push of every delta stream.
     let added: string[] = [];
-    for (const requested of req.resourceNamesSubscribe) {
-      if (requested === WILDCARD) {
+    for (const name of req.resourceNamesSubscribe) {
+      if (name === WILDCARD) {
         this.subscribeAdded(added);
         added = [];
         this.held.freezeOutOfScope();
@@ -87,7 +84,6 @@ export class DeltaTypeState {
         this.mustAnswer = true;
         continue;
       }
-      const name = intern(requested);
       const holds = this.held.has(name);
       // A re-subscribe is always answered; on the first request, what the client holds is not resent.
       // A name sent ahead crossed this subscription on the wire: the response carrying it answers it.

@@ -3,7 +3,8 @@
 // resource and shared by every delta stream; a response only adds the per-stream fields.
 import type { CachedResource } from './snapshot.js';
 import { FieldWriter, fieldSize } from '../envoy/field-writer.js';
-import type { EncodedResponse } from './response-scratch.js';
+import type { EncodedResponse } from './response-buffers.js';
+import { ResponseEnvelope, checkWritten } from './wire.js';
 
 export interface DeltaResponseParts {
   /** For debugging only (Envoy logs it); we send the type's snapshot version. */
@@ -15,27 +16,17 @@ export interface DeltaResponseParts {
   controlPlaneId?: string;
 }
 
-// Tags (field number << 3 | wire type 2) of envoy.service.discovery.v3.DeltaDiscoveryResponse.
-const SYSTEM_VERSION_INFO = (1 << 3) | 2;
+// Tags (field number << 3 | wire type 2) of envoy.service.discovery.v3.DeltaDiscoveryResponse
+// (system_version_info, type_url and nonce: ResponseEnvelope).
 const RESOURCES = (2 << 3) | 2;
-const TYPE_URL = (4 << 3) | 2;
-const NONCE = (5 << 3) | 2;
 const REMOVED_RESOURCES = (6 << 3) | 2;
 const CONTROL_PLANE = (7 << 3) | 2;
-// envoy.service.discovery.v3.Resource and envoy.config.core.v3.ControlPlane.
+// envoy.service.discovery.v3.Resource.
 const RESOURCE_VERSION = (1 << 3) | 2;
 const RESOURCE_ANY = (2 << 3) | 2;
 const RESOURCE_NAME = (3 << 3) | 2;
-const CONTROL_PLANE_IDENTIFIER = (1 << 3) | 2;
 
 const resourceBytes = new WeakMap<CachedResource, Uint8Array>();
-let resourceEncodes = 0;
-
-/** How many Resource messages were encoded so far (once per cached resource, whatever the stream count). */
-export function deltaResourceEncodeCount(): number {
-  return resourceEncodes;
-}
-
 /** The serialized Resource message for a cached resource; computed on first use, then shared. */
 export function deltaResourceBytes(resource: CachedResource): Uint8Array {
   let bytes = resourceBytes.get(resource);
@@ -49,7 +40,6 @@ export function deltaResourceBytes(resource: CachedResource): Uint8Array {
   w.string(RESOURCE_NAME, resource.name, nameLength);
   bytes = w.buf;
   resourceBytes.set(resource, bytes);
-  resourceEncodes++;
   return bytes;
 }
 
@@ -64,35 +54,21 @@ function stringsSize(values: readonly string[], lengths: number[]): number {
 }
 
 export function encodeDeltaDiscoveryResponse(parts: DeltaResponseParts, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
-  const versionLength = Buffer.byteLength(parts.systemVersionInfo, 'utf8');
-  const typeUrlLength = Buffer.byteLength(parts.typeUrl, 'utf8');
-  const nonceLength = Buffer.byteLength(parts.nonce, 'utf8');
-  const cpId = parts.controlPlaneId ?? '';
-  const cpIdLength = Buffer.byteLength(cpId, 'utf8');
-  const cpLength = cpIdLength > 0 ? fieldSize(cpIdLength) : 0;
+  const envelope = new ResponseEnvelope(parts.systemVersionInfo, parts.typeUrl, parts.nonce, parts.controlPlaneId ?? '', CONTROL_PLANE);
   const encoded = parts.resources.map(deltaResourceBytes);
   const removedLengths: number[] = [];
-  let size = (versionLength > 0 ? fieldSize(versionLength) : 0) + fieldSize(typeUrlLength) + fieldSize(nonceLength);
+  let size = envelope.size + stringsSize(parts.removedResources, removedLengths);
   for (const r of encoded) size += fieldSize(r.byteLength);
-  size += stringsSize(parts.removedResources, removedLengths);
-  if (cpLength > 0) size += fieldSize(cpLength);
-
   const w = new FieldWriter(alloc(size));
-  if (versionLength > 0) w.string(SYSTEM_VERSION_INFO, parts.systemVersionInfo, versionLength);
+  envelope.writeVersion(w);
   for (const r of encoded) w.bytes(RESOURCES, r);
-  w.string(TYPE_URL, parts.typeUrl, typeUrlLength);
-  w.string(NONCE, parts.nonce, nonceLength);
+  envelope.writeTypeUrlAndNonce(w);
   parts.removedResources.forEach((name, i) => w.string(REMOVED_RESOURCES, name, removedLengths[i]!));
-  if (cpLength > 0) {
-    w.buf[w.pos++] = CONTROL_PLANE;
-    w.varint(cpLength);
-    w.string(CONTROL_PLANE_IDENTIFIER, cpId, cpIdLength);
-  }
-  if (w.pos !== size) throw new Error(`DeltaDiscoveryResponse encoding wrote ${w.pos} bytes, expected ${size}`);
-  return w.buf;
+  envelope.writeControlPlane(w);
+  return checkWritten(w, size, 'DeltaDiscoveryResponse');
 }
 
-/** A DeltaDiscoveryResponse encoded when the transport serializes it (response-scratch.ts). */
+/** A DeltaDiscoveryResponse encoded when the transport serializes it (response-buffers.ts). */
 export class DeltaDiscoveryResponseBytes implements EncodedResponse {
   constructor(readonly parts: DeltaResponseParts) {}
 

@@ -1,20 +1,21 @@
 // Starts and stops the ADS gRPC server.
 import { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { SnapshotCache } from './cache.js';
+import type { ConfigWatcher } from './config-watcher.js';
 import { listenForXds } from './listen.js';
 import { ProxyStatusRegistry } from './proxy-status.js';
 import { DEFAULT_PUSH_LIMITER, PushLimiter } from './push-limiter.js';
-import { AdsService, adsServiceDefinition } from './sotw.js';
-import type { GroupForNode } from './stream.js';
+import { AdsService, adsServiceDefinition } from './ads-service.js';
+import type { GroupForNode } from './stream-core.js';
 
 export { TypeUrl } from './type-urls.js';
-export type { NodeInfo, GroupForNode } from './stream.js';
+export type { NodeInfo, GroupForNode } from './stream-core.js';
 export type { ProxyStatus, TypeStatus } from './proxy-status.js';
 export { ProxyStatusRegistry, syncState } from './proxy-status.js';
 
 export interface XdsServerOptions {
-  cache: SnapshotCache;
+  /** Snapshots per proxy group (a SnapshotCache). */
+  cache: ConfigWatcher;
   /**
    * Maps the node of a stream's first request to a snapshot group; may create the group's snapshot
    * synchronously. Return {error} to refuse the stream with INVALID_ARGUMENT and that message.

@@ -1,6 +1,7 @@
 // An immutable, versioned set of resources for one proxy group, each encoded as google.protobuf.Any
 // once. Versions are content hashes, so every replica and every restart computes the same ones.
 import { createHash, hash } from 'node:crypto';
+import type { CachedResource } from './cached-resource.js';
 import { ComposedResources } from './composed-resources.js';
 import { PUSH_ORDER } from './type-urls.js';
 import { fieldSize } from '../envoy/field-writer.js';
@@ -12,13 +13,7 @@ export interface ResourceInput {
   value: Uint8Array;
 }
 
-export interface CachedResource {
-  readonly name: string;
-  /** sha256 of the serialized resource, first 16 hex digits (hashed on first read: SotW never reads most). */
-  readonly version: string;
-  /** The resource wrapped in google.protobuf.Any, serialized; shared by every stream. */
-  readonly anyBytes: Uint8Array;
-}
+export type { CachedResource } from './cached-resource.js';
 
 export interface TypeSnapshot {
   /**

@@ -1,5 +1,6 @@
-// The ADS gRPC service: a hand-written service definition with @bufbuild/protobuf serializers,
-// and the handler that runs one SotwStream (or DeltaStream) per call.
+// The ADS gRPC service with both of its methods, State of the World (StreamAggregatedResources)
+// and delta (DeltaAggregatedResources): a hand-written service definition with @bufbuild/protobuf
+// serializers, and the handler that runs one SotwStream or DeltaStream per call.
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { status, type ServerDuplexStream, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import {
@@ -13,12 +14,13 @@ import {
 import type { Logger } from 'pino';
 import { DeltaStream } from './delta-stream.js';
 import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from './request-wire.js';
-import { serializeResponse, type EncodedResponse } from './response-scratch.js';
-import { SotwStream, type StreamContext, type StreamSink } from './stream.js';
+import { PooledResponse, RESPONSE_BUFFERS, serializeResponse, type EncodedResponse } from './response-buffers.js';
+import { SotwStream } from './sotw-stream.js';
+import type { StreamContext, StreamSink } from './stream-core.js';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
 
-/** Server side: responses are (Delta)DiscoveryResponses encoded at serialization, into a shared scratch buffer grpc-js copies out at once (response-scratch.ts). */
+/** Server side: responses are (Delta)DiscoveryResponses encoded at serialization into pooled buffers (response-buffers.ts). */
 export const adsServiceDefinition: ServiceDefinition = {
   StreamAggregatedResources: {
     path: `${SERVICE}/StreamAggregatedResources`,
@@ -62,7 +64,8 @@ class CallSink implements StreamSink {
   constructor(private readonly call: AnyDuplexCall) {}
 
   write(response: EncodedResponse): boolean {
-    return this.call.write(response);
+    const pooled = new PooledResponse(response, RESPONSE_BUFFERS);
+    return this.call.write(pooled, pooled.written);
   }
 
   fail(code: status, details: string): void {

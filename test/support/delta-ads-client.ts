@@ -7,7 +7,7 @@ import {
   DeltaDiscoveryResponseSchema,
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
-} from '../../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+} from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { AdsClientNode } from './ads-client.js';
 
 const DELTA_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';

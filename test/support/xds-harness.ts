@@ -1,7 +1,7 @@
 // Starts a real xDS server on 127.0.0.1:0 with a log-capturing pino logger, and connects AdsClients.
 import { pino } from 'pino';
-import { SnapshotCache } from '../cache.js';
-import { startXdsServer, type RunningXdsServer, type XdsServerOptions } from '../server.js';
+import { SnapshotCache } from '../../control-plane/src/xds/cache.js';
+import { startXdsServer, type RunningXdsServer, type XdsServerOptions } from '../../control-plane/src/xds/server.js';
 import { AdsClient, type AdsClientNode } from './ads-client.js';
 
 export interface LogLine {

@@ -7,7 +7,7 @@ import {
   DiscoveryResponseSchema,
   type DiscoveryRequest,
   type DiscoveryResponse,
-} from '../../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+} from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 
 const SOTW_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 

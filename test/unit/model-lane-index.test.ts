@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { deepFreeze } from '../../control-plane/src/model/deep-freeze.js';
 import { recordChange, type Touched } from '../../control-plane/src/model/state-changes.js';
 import type { Lane, MeshState } from '../../control-plane/src/model/types.js';
-import { lanesByService, type LaneIndex } from '../../control-plane/src/translate/lane-index.js';
+import { lanesByService, type LaneIndex } from '../../control-plane/src/model/lane-index.js';
 
 const settings = { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by' };
 const services = Object.fromEntries(['a', 'b', 'c', 'd'].map((name) => [name, { name, protocol: 'http' as const, port: 80, endpoints: [] }]));

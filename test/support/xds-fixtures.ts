@@ -1,13 +1,14 @@
 // Small real Envoy resources for xDS tests, serialized with the generated schemas, plus a decoder
 // that names the resources of a DiscoveryResponse. Not used by the server.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ClusterSchema } from '../../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
-import { ClusterLoadAssignmentSchema } from '../../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
-import { ListenerSchema } from '../../envoy/generated/envoy/config/listener/v3/listener_pb.js';
-import { RouteConfigurationSchema } from '../../envoy/generated/envoy/config/route/v3/route_pb.js';
-import type { DiscoveryResponse } from '../../envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
-import type { ResourceInput } from '../snapshot.js';
-import { TypeUrl } from '../type-urls.js';
+import { ClusterSchema } from '../../control-plane/src/envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
+import { ClusterLoadAssignmentSchema } from '../../control-plane/src/envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
+import { ListenerSchema } from '../../control-plane/src/envoy/generated/envoy/config/listener/v3/listener_pb.js';
+import { RouteConfigurationSchema } from '../../control-plane/src/envoy/generated/envoy/config/route/v3/route_pb.js';
+import type { DiscoveryResponse } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+import type { ConfigWatcher } from '../../control-plane/src/xds/config-watcher.js';
+import type { CachedResource, ResourceInput } from '../../control-plane/src/xds/snapshot.js';
+import { TypeUrl, shortTypeName } from '../../control-plane/src/xds/type-urls.js';
 
 /** A cluster; a `connectTimeoutSeconds` makes a changed config under the same name. */
 export function cluster(name: string, connectTimeoutSeconds?: number): ResourceInput {
@@ -56,4 +57,23 @@ export function endpointPort(res: DiscoveryResponse, clusterName: string): numbe
     return address?.case === 'socketAddress' && address.value.portSpecifier.case === 'portValue' ? address.value.portSpecifier.value : undefined;
   }
   return undefined;
+}
+
+/**
+ * A group's cached resources by short type and name ("CDS orders"). The cache wraps each distinct
+ * content in Any once and reuses it: the same object before and after a change means no new encoding.
+ */
+export function cachedResources(cache: ConfigWatcher, group: string): Map<string, CachedResource> {
+  const byKey = new Map<string, CachedResource>();
+  for (const [typeUrl, type] of cache.getSnapshot(group)?.types ?? []) {
+    for (const r of type.resources.values()) byKey.set(`${shortTypeName(typeUrl)} ${r.name}`, r);
+  }
+  return byKey;
+}
+
+/** Distinct cached resource objects across `groups`: how many times content was wrapped in Any. */
+export function distinctCachedResources(cache: ConfigWatcher, groups: readonly string[]): number {
+  const seen = new Set<CachedResource>();
+  for (const group of groups) for (const r of cachedResources(cache, group).values()) seen.add(r);
+  return seen.size;
 }

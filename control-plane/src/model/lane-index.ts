@@ -1,23 +1,20 @@
 // Which lanes can matter to a service: those whose chain (lane -> fallback -> ...) has an entry for
 // it. Every other lane resolves to stable for that service and adds no route or cluster, so the
-// translator and the publisher look at these lanes only, not at every lane in the model.
-import { previousOf } from '../model/state-changes.js';
-import { STABLE, type Lane, type MeshState } from '../model/types.js';
-import { byCodeUnits } from './names.js';
+// translator's callers look at these lanes only (laneSlice), not at every lane in the model.
+import { chainOf } from './resolve.js';
+import { previousOf } from './state-changes.js';
+import { STABLE, type Lane, type MeshState } from './types.js';
 
 export type LaneIndex = ReadonlyMap<string, readonly string[]>;
 
-/** Lanes in the chain starting at `lane` (itself first); stops at stable, unknown lanes and cycles. */
-export function chainOf(state: MeshState, lane: string): Lane[] {
-  const chain: Lane[] = [];
-  let current: string | undefined = lane;
-  while (current !== undefined && current !== STABLE && Object.hasOwn(state.lanes, current)) {
-    const next: Lane = state.lanes[current]!;
-    if (chain.includes(next)) break;
-    chain.push(next);
-    current = next.fallback;
-  }
-  return chain;
+/** Code-unit order, as the translator sorts names. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Services the lanes of a chain have an entry for. */
+export function servicesOfChain(state: MeshState, lane: string): Set<string> {
+  const services = new Set<string>();
+  for (const name of chainOf(state, lane)) for (const service in state.lanes[name]!.services) services.add(service);
+  return services;
 }
 
 interface IndexedState {
@@ -39,7 +36,7 @@ function servicesOf(state: MeshState, lane: string): Set<string> {
   if (!definition) return new Set();
   // Most lanes fall back to stable: their chain is themselves (the common case, kept cheap).
   if (!fallsBackToLane(state, definition)) return new Set(Object.keys(definition.services));
-  return new Set(chainOf(state, lane).flatMap((l) => Object.keys(l.services)));
+  return servicesOfChain(state, lane);
 }
 
 function buildIndex(state: MeshState): IndexedState {
@@ -74,7 +71,7 @@ function updatedIndex(before: MeshState, known: IndexedState, after: MeshState, 
   }
   const changed = new Set(written);
   for (const lane of chained) {
-    if ([...chainOf(before, lane), ...chainOf(after, lane)].some((l) => writtenSet.has(l.name))) changed.add(lane);
+    if ([...chainOf(before, lane), ...chainOf(after, lane)].some((l) => writtenSet.has(l))) changed.add(lane);
   }
   const coverage = new Map<string, Set<string>>();
   for (const lane of changed) {
@@ -129,4 +126,18 @@ function indexOf(state: MeshState): IndexedState {
 /** service -> lanes (sorted) whose chain has an entry for it; computed once per frozen MeshState. */
 export function lanesByService(state: MeshState): LaneIndex {
   return indexOf(state).index;
+}
+
+const NO_LANES: readonly string[] = [];
+
+/**
+ * `state` with only the lanes whose chain has an entry for one of `services`: for those services
+ * the translator gives the same output from it as from the whole model, and looks at fewer lanes.
+ */
+export function laneSlice(state: MeshState, services: readonly string[], index: LaneIndex = lanesByService(state)): MeshState {
+  const names = new Set<string>();
+  for (const service of services) for (const lane of index.get(service) ?? NO_LANES) names.add(lane);
+  const lanes: Record<string, Lane> = {};
+  for (const name of services.length === 1 ? names : [...names].sort(byCodeUnits)) lanes[name] = state.lanes[name]!;
+  return { settings: state.settings, services: state.services, lanes };
 }

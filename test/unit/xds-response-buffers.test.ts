@@ -1,36 +1,52 @@
-// Responses are encoded into one scratch buffer at serialization (response-scratch.ts): every
-// stream must still get its own bytes when many are written in one turn, over real gRPC.
+// Responses are encoded at serialization into pooled buffers, reused once a write completes
+// (response-buffers.ts): every stream must still get its own bytes when many are written in one
+// turn, over real gRPC.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scratchBuffer, serializeResponse } from '../../control-plane/src/xds/response-scratch.js';
-import { cluster, resourceNames } from '../../control-plane/src/xds/testing/fixtures.js';
-import { startTestXds } from '../../control-plane/src/xds/testing/harness.js';
-import { DeltaAdsClient } from '../../control-plane/src/xds/testing/delta-ads-client.js';
+import { PooledResponse, ResponseBufferPool } from '../../control-plane/src/xds/response-buffers.js';
+import { cluster, resourceNames } from '../support/xds-fixtures.js';
+import { startTestXds } from '../support/xds-harness.js';
+import { DeltaAdsClient } from '../support/delta-ads-client.js';
 import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 import { DiscoveryResponseBytes } from '../../control-plane/src/xds/wire.js';
 
 const CDS = TypeUrl.Cluster;
 const GROUPS = 12;
 const STREAMS_PER_GROUP = 5;
-/** Enough clusters that one response outgrows the scratch buffer's first size (64 KB) in some groups. */
+/** Responses of many sizes, some over 64 KB. */
 const clustersOf = (g: number) => Array.from({ length: 300 * (g + 1) }, (_, i) => cluster(`g${g}-c${String(i).padStart(5, '0')}-${'x'.repeat(40)}`));
 
-test('scratch buffer: one region reused; larger asks grow it; a response bigger than 4 MB gets its own', () => {
-  const a = scratchBuffer(10);
-  const b = scratchBuffer(20);
-  assert.equal(a.buffer, b.buffer, 'reused');
-  assert.equal(b.byteLength, 20);
-  const big = scratchBuffer(200_000);
-  assert.equal(big.byteLength, 200_000);
-  assert.equal(scratchBuffer(5).buffer, big.buffer, 'grown, then reused');
-  const huge = scratchBuffer(5 * 1024 * 1024);
-  assert.notEqual(huge.buffer, scratchBuffer(5).buffer);
+test('buffer pool: sizes in powers of two from 1 KiB to 4 MiB, reused once given back, kept up to its limit', () => {
+  const pool = new ResponseBufferPool(64 * 1024);
+  const a = pool.take(10);
+  assert.equal(a.byteLength, 1024);
+  assert.notEqual(pool.take(10).buffer, a.buffer, 'not given back yet: another buffer');
+  pool.give(a);
+  assert.equal(pool.idleBytes, 1024);
+  assert.equal(pool.take(1000), a, 'given back: reused');
+  assert.equal(pool.idleBytes, 0);
+  const big = pool.take(40_000);
+  assert.equal(big.byteLength, 65_536);
+  pool.give(big);
+  pool.give(pool.take(2000));
+  assert.equal(pool.idleBytes, 65_536, 'beyond its limit the pool lets a buffer go');
+  const huge = pool.take(5 * 1024 * 1024);
+  assert.equal(huge.byteLength, 5 * 1024 * 1024, 'over 4 MiB: a buffer of its own');
+  pool.give(huge);
+  assert.equal(pool.idleBytes, 65_536);
 });
 
-test('serializeResponse: encoded responses into the scratch buffer, bytes as given', () => {
+test('a pooled response is encoded into a pooled buffer, exactly its size, given back when written', () => {
+  const pool = new ResponseBufferPool();
   const response = new DiscoveryResponseBytes({ versionInfo: 'v1', resources: [Uint8Array.of(0x0a, 0x01, 0x78)], typeUrl: 't', nonce: 'n' });
-  assert.equal(serializeResponse(response).toString('hex'), '0a027631' + '12030a0178' + '220174' + '2a016e');
-  assert.equal(serializeResponse(Uint8Array.of(1, 2)).toString('hex'), '0102');
+  const pooled = new PooledResponse(response, pool);
+  const bytes = pooled.serialize();
+  assert.equal(bytes.toString('hex'), '0a027631' + '12030a0178' + '220174' + '2a016e');
+  assert.equal(pool.idleBytes, 0);
+  pooled.written();
+  assert.equal(pool.idleBytes, 1024);
+  pooled.written();
+  assert.equal(pool.idleBytes, 1024, 'given back once');
 });
 
 test(`${GROUPS * STREAMS_PER_GROUP} SotW streams in ${GROUPS} groups, pushed in one turn, each get their own group's clusters`, async (t) => {
