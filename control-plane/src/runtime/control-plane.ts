@@ -19,10 +19,13 @@ import { publishMetrics, type PublishMetrics } from './metrics.js';
 import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
+import { startInjection } from './webhook-wiring.js';
 
 export interface RunningControlPlane {
   apiPort: number;
   xdsPort: number;
+  /** The sidecar injection webhook's port, when --webhook-port is set. */
+  webhookPort?: number;
   close(): Promise<void>;
 }
 
@@ -130,6 +133,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
+  const injection = await startInjection(config, logger, kube, debug.context.metrics);
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
@@ -139,14 +143,16 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort, host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
 
   return {
     apiPort,
     xdsPort: xds.port,
+    ...(injection.webhookPort !== undefined && { webhookPort: injection.webhookPort }),
     async close() {
       cache.setReady(false);
       expiry.close();
+      await injection.close();
       await definitions.close();
       await api.close();
       await xds.close();

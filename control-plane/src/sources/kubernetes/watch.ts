@@ -24,6 +24,8 @@ export interface KubernetesSource {
   definitions(): KubeDefinitions;
   /** The Lane object as the watch last saw it (with its metadata.resourceVersion). */
   laneObject(name: string): KubeLane | undefined;
+  /** The namespace's pods as the watch last saw them (the webhook counts uninjected ones). */
+  pods(): KubePod[];
   close(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
     namespace,
     definitions: () => current,
     laneObject: (name) => informers.lanes.get(name, namespace) as KubeLane | undefined,
+    pods: () => informers.pods.list() as KubePod[],
     async close() {
       closed = true;
       clearTimeout(expiryTimer);
