@@ -1,0 +1,170 @@
+// Sidecar injection with a real kube-apiserver calling the control plane's webhook over TLS: the
+// MutatingWebhookConfiguration is deploy/kubernetes/webhook.yaml with its service replaced by a URL
+// on loopback; its caBundle is what the control plane wrote. Two replicas share one CA.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
+import { KubeApiServer } from '../support/kube-apiserver.js';
+import { CRD_FILE } from '../support/kube-mesh.js';
+
+const HOST = '127.0.0.1';
+const MAIN = fileURLToPath(new URL('../../control-plane/src/main.ts', import.meta.url));
+const WEBHOOK_YAML = fileURLToPath(new URL('../../deploy/kubernetes/webhook.yaml', import.meta.url));
+const NS = 'shop';
+const MWC = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/laneway-sidecar-injector';
+
+interface Replica { apiPort: number; webhookPort: number; process: Managed }
+
+describe('sidecar injection through a real kube-apiserver', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'laneway-inject-e2e-'));
+  let kube: KubeApiServer;
+  let a: Replica;
+  let b: Replica;
+  let caBundle = '';
+
+  const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await kube.request(method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  const createPod = (namespace: string, name: string, metadata: Record<string, unknown> = {}) =>
+    api('POST', `/api/v1/namespaces/${namespace}/pods`, { metadata: { name, ...metadata }, spec: { containers: [{ name: 'app', image: 'registry.example/orders:1' }] } });
+
+  const startReplica = async (name: string): Promise<Replica> => {
+    const [apiPort, xdsPort, webhookPort] = [await freePort(HOST), await freePort(HOST), await freePort(HOST)];
+    const args = ['--import', 'tsx', MAIN, '--kubernetes', '--kubeconfig', kube.kubeconfig(), '--kubernetes-namespace', NS,
+      '--api-port', String(apiPort), '--xds-port', String(xdsPort), '--host', HOST, '--data-dir', join(workDir, `data-${name}`),
+      '--webhook-port', String(webhookPort), '--webhook-hosts', HOST, '--inject-proxy-image', 'envoyproxy/envoy:v1.40.0'];
+    const process_ = startProcess(name, process.execPath, args, join(workDir, `${name}.log`));
+    await waitFor(`replica ${name} to be ready`, async () => (await fetch(`http://${HOST}:${apiPort}/readyz`)).ok, 30000);
+    return { apiPort, webhookPort, process: process_ };
+  };
+
+  /** The webhook configuration as shipped, pointed at `port` on loopback. */
+  const webhookConfig = (port: number) => {
+    const config = parseAllDocuments(readFileSync(WEBHOOK_YAML, 'utf8')).map((d) => d.toJS()).find((d) => d.kind === 'MutatingWebhookConfiguration');
+    for (const w of config.webhooks) w.clientConfig = { url: `https://${HOST}:${port}${w.clientConfig.service.path}` };
+    return config;
+  };
+
+  const metric = async (replica: Replica, pattern: RegExp) => (await (await fetch(`http://${HOST}:${replica.apiPort}/metrics`)).text()).match(pattern)?.[1];
+
+  before(async () => {
+    kube = await KubeApiServer.start();
+    const crd = parseAllDocuments(readFileSync(CRD_FILE, 'utf8'))[0]!.toJS();
+    await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+    await api('POST', '/api/v1/namespaces', { metadata: { name: NS, labels: { 'laneway.dev/inject': 'enabled' } } });
+    await api('POST', '/api/v1/namespaces', { metadata: { name: 'other' } });
+    a = await startReplica('replica-a');
+    await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', webhookConfig(a.webhookPort));
+    await waitFor('the control plane to write the caBundle', async () => {
+      caBundle = (await api('GET', MWC)).webhooks[0].clientConfig.caBundle ?? '';
+      return caBundle !== '';
+    }, 70000, 200);
+    b = await startReplica('replica-b');
+  });
+
+  after(async () => {
+    await a?.process.stop();
+    await b?.process.stop();
+    await kube?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('every replica serves a certificate from the one CA in the caBundle (Secret laneway-webhook-ca)', async () => {
+    const config = await api('GET', MWC);
+    assert.deepEqual(config.webhooks.map((w: any) => w.clientConfig.caBundle), [caBundle, caBundle]);
+    const ca = Buffer.from(caBundle, 'base64').toString();
+    const secret = await api('GET', `/api/v1/namespaces/${NS}/secrets/laneway-webhook-ca`);
+    assert.equal(Buffer.from(secret.data['ca.crt'], 'base64').toString(), ca);
+    for (const replica of [a, b]) {
+      const authorized = await new Promise<boolean>((resolve, reject) => {
+        const socket = connect({ host: HOST, port: replica.webhookPort, ca }, () => { resolve(socket.authorized); socket.end(); });
+        socket.on('error', reject);
+      });
+      assert.equal(authorized, true, `replica on ${replica.webhookPort} presents a certificate the caBundle trusts`);
+    }
+  });
+
+  test('a pod in an opted-in namespace comes back with the capture init container and the native sidecar', async () => {
+    const pod = await createPod(NS, 'orders-0', { labels: { app: 'orders', 'laneway.dev/lane': 'feature-x' } });
+    assert.deepEqual(pod.spec.initContainers.map((c: any) => [c.name, c.restartPolicy ?? null]), [['laneway-capture', null], ['laneway-proxy', 'Always']]);
+    const sidecar = pod.spec.initContainers[1];
+    assert.equal(sidecar.image, 'envoyproxy/envoy:v1.40.0');
+    const env = Object.fromEntries(sidecar.env.map((e: any) => [e.name, e.value ?? e.valueFrom.fieldRef.fieldPath]));
+    assert.deepEqual([env.NODE_ID, env.SERVICE, env.LANE, env.XDS_HOST], ['metadata.name', 'orders', 'feature-x', `laneway.${NS}.svc`]);
+    assert.equal(sidecar.securityContext.runAsUser, 1337);
+    assert.deepEqual(pod.spec.initContainers[0].securityContext.capabilities, { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] });
+    assert.deepEqual(pod.spec.volumes.filter((v: any) => v.name.startsWith('laneway-')).map((v: any) => v.name), ['laneway-sidecar-bootstrap', 'laneway-proxy-work']);
+    assert.equal(pod.metadata.annotations['laneway.dev/injected'], 'orders/feature-x; capture on');
+    assert.deepEqual(pod.spec.containers.map((c: any) => c.name), ['app']);
+  });
+
+  test('unchanged: a pod that opts out, a pod in another namespace, the control plane\'s own pod; a pod of another namespace that opts in is injected', async () => {
+    const unchanged = [
+      await createPod(NS, 'opted-out', { labels: { app: 'orders' }, annotations: { 'laneway.dev/inject': 'false' } }),
+      await createPod('other', 'elsewhere', { labels: { app: 'orders' } }),
+      await createPod(NS, 'laneway-0', { labels: { 'app.kubernetes.io/name': 'laneway' } }),
+    ];
+    for (const pod of unchanged) {
+      assert.equal(pod.spec.initContainers, undefined, pod.metadata.name);
+      assert.equal(pod.metadata.annotations?.['laneway.dev/injected'], undefined, pod.metadata.name);
+      assert.deepEqual(pod.spec.containers.map((c: any) => c.name), ['app']);
+    }
+    const optedIn = await createPod('other', 'asked', { labels: { app: 'payments' }, annotations: { 'laneway.dev/inject': 'true', 'laneway.dev/capture': 'false' } });
+    assert.deepEqual(optedIn.spec.initContainers.map((c: any) => c.name), ['laneway-proxy']);
+  });
+
+  test('the same pod spec twice gets the same patch (a 100 kB annotation included)', async () => {
+    const template = { generateName: 'twin-', labels: { app: 'orders' }, annotations: { 'laneway.dev/exclude-outbound-ports': '5432', note: 'y'.repeat(100_000) } };
+    const first = await createPod(NS, '', template);
+    const injectedPart = (p: any) => ({ init: p.spec.initContainers, volumes: p.spec.volumes, annotations: p.metadata.annotations });
+    const second = await createPod(NS, '', template);
+    assert.notEqual(first.metadata.name, second.metadata.name);
+    assert.deepEqual(injectedPart(second), injectedPart(first));
+    assert.equal(first.spec.initContainers[0].env.find((e: any) => e.name === 'LANEWAY_EXCLUDE_PORTS').value, '5432');
+  });
+
+  test('bad inputs sent to the webhook get a clear refusal or an allowed answer with no patch', async () => {
+    const ca = Buffer.from(caBundle, 'base64').toString();
+    const post = (path: string, body: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+      const req = request({ host: HOST, port: a.webhookPort, path, method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const malformed = await post('/inject/namespace-enabled', '{"kind": "AdmissionReview", ');
+    assert.equal(malformed.status, 400);
+    assert.match(malformed.body.message, /not JSON/);
+    const configMap = await post('/inject/namespace-enabled', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'cm', kind: { group: '', version: 'v1', kind: 'ConfigMap' }, operation: 'CREATE', namespace: NS, object: { metadata: { name: 'x' } } } }));
+    assert.deepEqual(configMap.body.response, { uid: 'cm', allowed: true });
+    const huge = await post('/inject/namespace-enabled', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'big', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: NS, object: { metadata: { annotations: { a: 'z'.repeat(4 << 20) } } } } }));
+    assert.equal(huge.status, 413);
+    assert.match(huge.body.message, /over 3145728 bytes/);
+    // Still serving after all that.
+    assert.ok((await createPod(NS, 'after-bad-input', { labels: { app: 'orders' } })).spec.initContainers);
+  });
+
+  test('with the webhook stopped, pods are still created, without the sidecar, and counted as uninjected', async (t) => {
+    await waitFor('replica-b to count no uninjected pod', async () => (await metric(b, /laneway_pods_uninjected\{reason="webhook-not-called"\} (\d+)/)) === '0', 10000, 200);
+    const injected = await metric(a, /laneway_webhook_admissions_total\{result="injected",reason=""\} (\d+)/);
+    await a.process.stop();
+    const started = performance.now();
+    const pod = await createPod(NS, 'while-down', { labels: { app: 'orders' } });
+    const ms = performance.now() - started;
+    assert.equal(pod.spec.initContainers, undefined);
+    await waitFor('replica-b to count the pod', async () => (await metric(b, /laneway_pods_uninjected\{reason="webhook-not-called"\} (\d+)/)) === '1', 10000, 200);
+    assert.match(readFileSync(join(workDir, 'replica-b.log'), 'utf8'), /"pod":"while-down","reason":"webhook-not-called".*pod runs without the sidecar: webhook-not-called/);
+    t.diagnostic(`replica-a injected ${injected} pods; with it down, a pod was admitted uninjected in ${ms.toFixed(0)} ms`);
+  });
+});
