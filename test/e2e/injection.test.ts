@@ -164,6 +164,8 @@ describe('sidecar injection through a real kube-apiserver', () => {
     const ms = performance.now() - started;
     assert.equal(pod.spec.initContainers, undefined);
     await waitFor('replica-b to count the pod', async () => (await metric(b, /laneway_pods_uninjected\{reason="webhook-not-called"\} (\d+)/)) === '1', 10000, 200);
+    const shown = (await (await fetch(`http://${HOST}:${b.apiPort}/v1/injection`)).json()) as { namespace: string; webhook: boolean; uninjected: Array<{ pod: string; reason: string }> };
+    assert.deepEqual({ ...shown, uninjected: shown.uninjected.map(({ pod, reason }) => ({ pod, reason })) }, { namespace: NS, webhook: true, uninjected: [{ pod: 'while-down', reason: 'webhook-not-called' }] });
     assert.match(readFileSync(join(workDir, 'replica-b.log'), 'utf8'), /"pod":"while-down","reason":"webhook-not-called".*pod runs without the sidecar: webhook-not-called/);
     t.diagnostic(`replica-a injected ${injected} pods; with it down, a pod was admitted uninjected in ${ms.toFixed(0)} ms`);
   });
