@@ -2,6 +2,7 @@
 // MutatingWebhookConfiguration is deploy/kubernetes/webhook.yaml with its service replaced by a URL
 // on loopback; its caBundle is what the control plane wrote. Two replicas share one CA.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,12 @@ import { CRD_FILE } from '../support/kube-mesh.js';
 
 const HOST = '127.0.0.1';
 const MAIN = fileURLToPath(new URL('../../control-plane/src/main.ts', import.meta.url));
+const SIDECAR_DIR = fileURLToPath(new URL('../../deploy/kubernetes/sidecar', import.meta.url));
 const WEBHOOK_YAML = fileURLToPath(new URL('../../deploy/kubernetes/webhook.yaml', import.meta.url));
 const NS = 'shop';
 const MWC = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/laneway-sidecar-injector';
 
-interface Replica { apiPort: number; webhookPort: number; process: Managed }
+interface Replica { apiPort: number; xdsPort: number; webhookPort: number; process: Managed }
 
 describe('sidecar injection through a real kube-apiserver', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'laneway-inject-e2e-'));
@@ -44,7 +46,7 @@ describe('sidecar injection through a real kube-apiserver', () => {
       '--webhook-port', String(webhookPort), '--webhook-hosts', HOST, '--inject-proxy-image', 'envoyproxy/envoy:v1.40.0'];
     const process_ = startProcess(name, process.execPath, args, join(workDir, `${name}.log`));
     await waitFor(`replica ${name} to be ready`, async () => (await fetch(`http://${HOST}:${apiPort}/readyz`)).ok, 30000);
-    return { apiPort, webhookPort, process: process_ };
+    return { apiPort, xdsPort, webhookPort, process: process_ };
   };
 
   /** The webhook configuration as shipped, pointed at `port` on loopback. */
@@ -130,6 +132,32 @@ describe('sidecar injection through a real kube-apiserver', () => {
     assert.notEqual(first.metadata.name, second.metadata.name);
     assert.deepEqual(injectedPart(second), injectedPart(first));
     assert.equal(first.spec.initContainers[0].env.find((e: any) => e.name === 'LANEWAY_EXCLUDE_PORTS').value, '5432');
+  });
+
+  test('the injected sidecar, run as the patch says (entrypoint and bootstrap of ConfigMap laneway-sidecar, env), connects and passes its startup probe', async (t) => {
+    const pod = await api('GET', `/api/v1/namespaces/${NS}/pods/orders-0`);
+    const sidecar = pod.spec.initContainers.find((c: any) => c.name === 'laneway-proxy');
+    // Pod-local ports (15001, 19001, 15006) are shared on this machine: free ones instead, same roles.
+    const ports: Record<string, number> = { 15001: await freePort(HOST), 19001: await freePort(HOST), 15006: await freePort(HOST) };
+    const local = (arg: string) => arg.replace('/laneway/', `${SIDECAR_DIR}/`).replace(/\b(15001|19001|15006)\b/g, (p) => String(ports[p]));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const e of sidecar.env) env[e.name] = e.value ?? pod.metadata.name;
+    Object.assign(env, { ADMIN_PORT: String(ports[19001]), LISTENER_PORT: String(ports[15001]), XDS_HOST: HOST, XDS_PORT: String(b.xdsPort), ENVOY_CONFIG_OUT: join(workDir, 'orders-0.envoy.yaml') });
+    const envoy = startProcess('orders-0-sidecar', sidecar.command[0], sidecar.command.slice(1).map(local), join(workDir, 'orders-0-sidecar.log'), env);
+    try {
+      const [bash, ...probe] = sidecar.startupProbe.exec.command.map(local);
+      const started = performance.now();
+      await waitFor('the startup probe to pass', () => new Promise((resolve) => execFile(bash, probe, (err) => resolve(!err))), 60000, 250);
+      const proxies = (await (await fetch(`http://${HOST}:${b.apiPort}/v1/proxies`)).json()) as any;
+      const list: any[] = Array.isArray(proxies) ? proxies : (proxies.proxies ?? proxies.items ?? []);
+      assert.ok(list.some((p) => p.id === 'orders-0'), `node id = pod name: ${JSON.stringify(list.map((p) => p.id))}`);
+      const info = (await (await fetch(`http://${HOST}:${ports[19001]}/server_info`)).json()) as { node: { metadata: Record<string, string> } };
+      const { 'laneway.service': service, 'laneway.lane': lane, 'laneway.capture_port': capture } = info.node.metadata;
+      assert.deepEqual({ service, lane, capture }, { service: 'orders', lane: 'feature-x', capture: String(ports[15006]) });
+      t.diagnostic(`sidecar ready (startup probe passed) ${(performance.now() - started).toFixed(0)} ms after start`);
+    } finally {
+      await envoy.stop();
+    }
   });
 
   test('bad inputs sent to the webhook get a clear refusal or an allowed answer with no patch', async () => {

@@ -24,6 +24,8 @@ describe('injection decision', () => {
     ['excluded ports not ports', pod({ app: 'orders' }, { 'laneway.dev/exclude-outbound-ports': '5432;rm -rf' }), OPTED_IN, 'invalid-annotation'],
     ['excluded port 70000', pod({ app: 'orders' }, { 'laneway.dev/exclude-outbound-ports': '70000' }), OPTED_IN, 'invalid-annotation'],
     ['excluded CIDRs not CIDRs', pod({ app: 'orders' }, { 'laneway.dev/exclude-outbound-cidrs': '$(reboot)' }), OPTED_IN, 'invalid-annotation'],
+    ['an IPv6 CIDR (the capture script installs IPv4 rules only)', pod({ app: 'orders' }, { 'laneway.dev/exclude-outbound-cidrs': 'fd00::/8' }), OPTED_IN, 'invalid-annotation'],
+    ['a /33', pod({ app: 'orders' }, { 'laneway.dev/exclude-outbound-cidrs': '10.0.0.0/8,10.1.0.0/33' }), OPTED_IN, 'invalid-annotation'],
     ['host network', pod({ app: 'orders' }, undefined, { containers: [{ name: 'app' }], hostNetwork: true }), OPTED_IN, 'host-network'],
     ['no service name', pod({ tier: 'backend' }), OPTED_IN, 'no-service-name'],
   ];
@@ -40,8 +42,8 @@ describe('injection decision', () => {
       { inject: true, service: 'c', lane: 'stable', optedInBy: 'namespace', capture: true, excludePorts: '', excludeCidrs: '' });
     assert.deepEqual(injectionDecision(pod({ app: 'a', 'app.kubernetes.io/name': 'b', 'laneway.dev/lane': 'feature-x' }, { 'laneway.dev/inject': 'true', 'laneway.dev/capture': 'false' }), PLAIN),
       { inject: true, service: 'b', lane: 'feature-x', optedInBy: 'pod', capture: false, excludePorts: '', excludeCidrs: '' });
-    assert.deepEqual(injectionDecision(pod({ app: 'a' }, { 'laneway.dev/exclude-outbound-ports': '5432, 6379', 'laneway.dev/exclude-outbound-cidrs': '10.0.0.0/8' }), OPTED_IN),
-      { inject: true, service: 'a', lane: 'stable', optedInBy: 'namespace', capture: true, excludePorts: '5432,6379', excludeCidrs: '10.0.0.0/8' });
+    assert.deepEqual(injectionDecision(pod({ app: 'a' }, { 'laneway.dev/exclude-outbound-ports': '5432, 6379', 'laneway.dev/exclude-outbound-cidrs': '10.0.0.0/8, 169.254.169.254' }), OPTED_IN),
+      { inject: true, service: 'a', lane: 'stable', optedInBy: 'namespace', capture: true, excludePorts: '5432,6379', excludeCidrs: '10.0.0.0/8,169.254.169.254' });
   });
 });
 

@@ -64,7 +64,13 @@ export type InjectionDecision = Injection | Skip;
 const skip = (reason: SkipReason, message: string): Skip => ({ inject: false, reason, message });
 
 const PORT_LIST = /^\d{1,5}(,\d{1,5})*$/;
-const CIDR_LIST = /^[0-9a-fA-F.:]+\/\d{1,3}(,[0-9a-fA-F.:]+\/\d{1,3})*$/;
+/** IPv4 only, as the capture script (deploy/capture/laneway-capture.sh) installs IPv4 rules and exits on anything else. */
+function isCidrList(list: string): boolean {
+  return list.split(',').every((item) => {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(item);
+    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && (m[5] === undefined || Number(m[5]) <= 32);
+  });
+}
 
 function boolAnnotation(annotations: Record<string, string>, key: string): boolean | undefined | 'invalid' {
   const value = annotations[key];
@@ -112,7 +118,7 @@ function captureOf(annotations: Record<string, string>): Skip | { capture: boole
     return skip('invalid-annotation', `${EXCLUDE_PORTS_ANNOTATION}: "${annotations[EXCLUDE_PORTS_ANNOTATION]}" is not a comma-separated list of ports (1-65535)`);
   }
   const cidrs = (annotations[EXCLUDE_CIDRS_ANNOTATION] ?? '').replace(/\s+/g, '');
-  if (cidrs && !CIDR_LIST.test(cidrs)) return skip('invalid-annotation', `${EXCLUDE_CIDRS_ANNOTATION}: "${annotations[EXCLUDE_CIDRS_ANNOTATION]}" is not a comma-separated list of CIDRs (10.0.0.0/8,fd00::/8)`);
+  if (cidrs && !isCidrList(cidrs)) return skip('invalid-annotation', `${EXCLUDE_CIDRS_ANNOTATION}: "${annotations[EXCLUDE_CIDRS_ANNOTATION]}" is not a comma-separated list of IPv4 CIDRs (10.0.0.0/8,169.254.169.254/32)`);
   return { capture: capture !== false, excludePorts: ports, excludeCidrs: cidrs };
 }
 

@@ -11,7 +11,10 @@ const WORK_DIR = '/etc/laneway-envoy';
 
 // Envoy's admin listens on 127.0.0.1 only (its /quitquitquit must stay private), and kubelet's
 // httpGet probes go to the pod IP: probe /ready from inside the container (the Envoy image has bash).
-const READY_COMMAND = ['/bin/bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${PROXY_ADMIN_PORT} && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '^LIVE' <&3`];
+const CAPTURE_METADATA = JSON.stringify({ node: { metadata: { 'laneway.capture_port': String(CAPTURE_PORT) } } });
+
+// HTTP/1.1: Envoy's admin answers HTTP/1.0 with 426.
+const READY_COMMAND = ['/bin/bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${PROXY_ADMIN_PORT} && printf 'GET /ready HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && grep -q '^LIVE' <&3`];
 
 export function proxyContainer(decision: Injection, settings: InjectionSettings): PodContainer {
   const value = (name: string, v: string | number) => ({ name, value: String(v) });
@@ -19,7 +22,9 @@ export function proxyContainer(decision: Injection, settings: InjectionSettings)
     name: PROXY_CONTAINER,
     image: settings.proxyImage,
     restartPolicy: 'Always',
-    command: ['/bin/sh', `${BOOTSTRAP_DIR}/envoy-entrypoint.sh`, `${BOOTSTRAP_DIR}/sidecar.yaml`],
+    // The entrypoint passes extra arguments to Envoy; --config-yaml merges into the bootstrap, adding
+    // the node metadata that turns the capture listener on (runtime/node-target.ts).
+    command: ['/bin/sh', `${BOOTSTRAP_DIR}/envoy-entrypoint.sh`, `${BOOTSTRAP_DIR}/sidecar.yaml`, ...(decision.capture ? ['--config-yaml', CAPTURE_METADATA] : [])],
     env: [
       // Node id = pod name; from the downward API since a ReplicaSet's pods get their name after admission.
       { name: 'NODE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
