@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
+import { createCa } from '../../control-plane/src/webhook/certificates.js';
 import { KubeApiServer } from '../support/kube-apiserver.js';
 import { CRD_FILE } from '../support/kube-mesh.js';
 
@@ -30,6 +31,8 @@ describe('sidecar injection through a real kube-apiserver', () => {
   let a: Replica;
   let b: Replica;
   let caBundle = '';
+  // A CA issued 8 of its 10 years ago: due for rotation when the first replica starts.
+  const oldCa = createCa(new Date(Date.now() - 8 * 365 * 24 * 3600 * 1000));
 
   const api = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await kube.request(method, path, body);
@@ -64,6 +67,8 @@ describe('sidecar injection through a real kube-apiserver', () => {
     await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     await api('POST', '/api/v1/namespaces', { metadata: { name: NS, labels: { 'laneway.dev/inject': 'enabled' } } });
     await api('POST', '/api/v1/namespaces', { metadata: { name: 'other' } });
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    await api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'laneway-webhook-ca' }, data: { 'ca.crt': b64(oldCa.cert), 'ca.key': b64(oldCa.key) } });
     a = await startReplica('replica-a');
     await api('POST', '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', webhookConfig(a.webhookPort));
     await waitFor('the control plane to write the caBundle', async () => {
@@ -80,12 +85,15 @@ describe('sidecar injection through a real kube-apiserver', () => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  test('every replica serves a certificate from the one CA in the caBundle (Secret laneway-webhook-ca)', async () => {
+  test('the CA due for rotation was replaced, the old one kept in the bundle; every replica serves a certificate from the new CA', async () => {
     const config = await api('GET', MWC);
     assert.deepEqual(config.webhooks.map((w: any) => w.clientConfig.caBundle), [caBundle, caBundle]);
     const ca = Buffer.from(caBundle, 'base64').toString();
     const secret = await api('GET', `/api/v1/namespaces/${NS}/secrets/laneway-webhook-ca`);
-    assert.equal(Buffer.from(secret.data['ca.crt'], 'base64').toString(), ca);
+    const newCa = Buffer.from(secret.data['ca.crt'], 'base64').toString();
+    assert.notEqual(newCa, oldCa.cert);
+    assert.equal(Buffer.from(secret.data['previous-ca.crt'], 'base64').toString(), oldCa.cert);
+    assert.equal(ca, newCa + oldCa.cert, 'caBundle: the new CA, then the old one until it expires');
     for (const replica of [a, b]) {
       const authorized = await new Promise<boolean>((resolve, reject) => {
         const socket = connect({ host: HOST, port: replica.webhookPort, ca }, () => { resolve(socket.authorized); socket.end(); });

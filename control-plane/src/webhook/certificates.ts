@@ -26,6 +26,9 @@ function newKeys(): { privatePem: string; forgePublic: forge.pki.PublicKey; forg
   };
 }
 
+/** forge writes CRLF line ends; everything else here (Kubernetes, node:crypto) uses LF. */
+const pem = (cert: forge.pki.Certificate) => forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
+
 function baseCertificate(publicKey: forge.pki.PublicKey, now: Date, days: number): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
@@ -51,7 +54,7 @@ export function createCa(now = new Date(), days = CA_VALIDITY_DAYS): KeyPair {
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(keys.forgePrivate as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: keys.privatePem };
+  return { cert: pem(cert), key: keys.privatePem };
 }
 
 /** A serving certificate for `hosts` (DNS names and IP addresses), signed by `ca`. */
@@ -71,7 +74,7 @@ export function issueServingCert(ca: KeyPair, hosts: string[], now = new Date(),
     { name: 'subjectAltName', altNames: hosts.map((h) => (isIP(h) ? { type: 7, ip: h } : { type: 2, value: h })) },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: keys.privatePem };
+  return { cert: pem(cert), key: keys.privatePem };
 }
 
 /** When `cert` (PEM) stops being valid. */
