@@ -28,6 +28,8 @@ describe('injection decision', () => {
     ['a /33', pod({ app: 'orders' }, { 'laneway.dev/exclude-outbound-cidrs': '10.0.0.0/8,10.1.0.0/33' }), OPTED_IN, 'invalid-annotation'],
     ['host network', pod({ app: 'orders' }, undefined, { containers: [{ name: 'app' }], hostNetwork: true }), OPTED_IN, 'host-network'],
     ['no service name', pod({ tier: 'backend' }), OPTED_IN, 'no-service-name'],
+    ['a service name that is no DNS label (it goes into the bootstrap)', pod({ app: 'orders' }, { 'laneway.dev/service': 'orders|x\n  admin:' }), OPTED_IN, 'invalid-name'],
+    ['a lane label that is no DNS label', pod({ app: 'orders', 'laneway.dev/lane': 'Feature_X' }), OPTED_IN, 'invalid-name'],
   ];
   for (const [what, p, ns, reason] of skips) {
     test(`skipped: ${what} -> ${reason}`, () => {

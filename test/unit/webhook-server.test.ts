@@ -87,6 +87,9 @@ describe('webhook server', () => {
     ['not an AdmissionReview', '/inject', '{"kind":"Pod","apiVersion":"v1"}', 400, /expected kind AdmissionReview/],
     ['no request uid', '/inject', '{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{}}', 400, /request.uid: missing/],
     ['over 3 MiB', '/inject', Buffer.alloc(4 * 1024 * 1024, 0x20), 413, /over 3145728 bytes/],
+    ['a pod whose init containers are not a list', '/inject/namespace-enabled', podReview({ metadata: { labels: { app: 'a' } }, spec: { initContainers: { name: 'x' } } }), 400, /request.object: spec.containers and spec.initContainers must be lists/],
+    ['a pod whose labels are not strings', '/inject/namespace-enabled', podReview({ metadata: { labels: { app: 7 } } }), 400, /request.object: metadata.labels and metadata.annotations must map strings to strings/],
+    ['a pod whose metadata is a string', '/inject/namespace-enabled', podReview({ metadata: 'x' }), 400, /request.object: metadata is not an object/],
   ];
   for (const [what, path, body, status, message] of refusals) {
     test(`refused: ${what} -> ${status}`, async () => {
@@ -114,7 +117,7 @@ describe('webhook server', () => {
     const text = await registry.metrics();
     assert.match(text, /laneway_webhook_admissions_total\{result="injected",reason=""\} 2/);
     assert.match(text, /laneway_webhook_admissions_total\{result="skipped",reason="not-opted-in"\} 2/);
-    assert.match(text, /laneway_webhook_admissions_total\{result="error",reason="bad-request"\} 5/);
+    assert.match(text, /laneway_webhook_admissions_total\{result="error",reason="bad-request"\} 8/);
     assert.match(text, /laneway_webhook_admissions_total\{result="skipped",reason="not-a-pod-create"\} 3/);
   });
 

@@ -14,7 +14,7 @@ const UNINJECTED = {
   type: 'object',
   properties: {
     pod: { type: 'string' },
-    reason: { type: 'string', enum: ['webhook-not-called', 'invalid-annotation', 'host-network', 'no-service-name'] },
+    reason: { type: 'string', enum: ['webhook-not-called', 'invalid-annotation', 'host-network', 'no-service-name', 'invalid-name'] },
     message: { type: 'string' },
   },
 };

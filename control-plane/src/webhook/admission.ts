@@ -28,7 +28,7 @@ interface AdmissionRequest {
 }
 
 // Opted-in-but-refused pods get a warning the user sees in kubectl; pods that never asked get none.
-const WARN_REASONS: ReadonlySet<string> = new Set(['invalid-annotation', 'host-network', 'no-service-name']);
+const WARN_REASONS: ReadonlySet<string> = new Set(['invalid-annotation', 'host-network', 'no-service-name', 'invalid-name']);
 
 function badRequest(message: string): AdmissionAnswer {
   return { status: 400, body: { error: 'bad_request', message }, outcome: { result: 'error', reason: 'bad-request', message } };
@@ -48,6 +48,21 @@ function isPodCreate(request: AdmissionRequest): boolean {
   const { kind, resource } = request;
   return request.operation === 'CREATE' && !request.subResource && kind?.kind === 'Pod' && (kind.group ?? '') === '' && (resource?.resource ?? 'pods') === 'pods'
     && typeof request.object === 'object' && request.object !== null && !Array.isArray(request.object);
+}
+
+const isRecord = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const stringMap = (v: unknown) => v === undefined || (isRecord(v) && Object.values(v as object).every((x) => typeof x === 'string'));
+const containerList = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((c) => isRecord(c) && typeof c.name === 'string'));
+
+/** The API server sends typed Pods; anyone else may send anything: check what injection reads. */
+function podShapeError(pod: InjectablePod): string | undefined {
+  const { metadata, spec } = pod as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
+  if (metadata !== undefined && !isRecord(metadata)) return 'metadata is not an object';
+  if (spec !== undefined && !isRecord(spec)) return 'spec is not an object';
+  if (!stringMap(metadata?.labels) || !stringMap(metadata?.annotations)) return 'metadata.labels and metadata.annotations must map strings to strings';
+  if (!containerList(spec?.containers) || !containerList(spec?.initContainers)) return 'spec.containers and spec.initContainers must be lists of containers with names';
+  if (spec?.volumes !== undefined && !Array.isArray(spec.volumes)) return 'spec.volumes is not a list';
+  return undefined;
 }
 
 function reviewAnswer(uid: string, extra: Record<string, unknown>): unknown {
@@ -72,6 +87,8 @@ export function answerAdmission(review: unknown, namespaceOptedIn: boolean, sett
     return { status: 200, body: reviewAnswer(request.uid, {}), outcome: { result: 'skipped', reason: 'not-a-pod-create', message: `only pod creation is injected, not ${what}`, namespace, pod: request.name ?? '' } };
   }
   const pod = request.object as InjectablePod;
+  const shape = podShapeError(pod);
+  if (shape) return badRequest(`request.object: ${shape}`);
   const name = podName(request, pod);
   const decision = injectionDecision(pod, { name: namespace, labels: namespaceOptedIn ? { [INJECT_NAMESPACE_LABEL]: 'enabled' } : {} });
   if (!decision.inject) {

@@ -1,3 +1,5 @@
+import { DNS_LABEL } from '../model/validate.js';
+
 // Whether a pod gets the sidecar, and why not: pure, so the webhook, the uninjected-pod count and
 // the tests all decide the same way. Order matters: the first rule that applies names the reason.
 
@@ -40,7 +42,8 @@ export type SkipReason =
   | 'not-opted-in'
   | 'invalid-annotation'
   | 'host-network'
-  | 'no-service-name';
+  | 'no-service-name'
+  | 'invalid-name';
 
 export interface Injection {
   inject: true;
@@ -136,5 +139,8 @@ export function injectionDecision(pod: InjectablePod, namespace: NamespaceInfo):
   const service = serviceOf(pod);
   if (!service) return skip('no-service-name', `no service name: set label app.kubernetes.io/name or app, or annotation ${SERVICE_ANNOTATION}`);
   const lane = pod.metadata?.labels?.[LANE_LABEL] || 'stable';
+  // Both end up in the sidecar's bootstrap: only names the model accepts, nothing that could change its YAML.
+  if (!DNS_LABEL.test(service)) return skip('invalid-name', `service name "${service}" (from ${SERVICE_ANNOTATION}, app.kubernetes.io/name or app) is not a DNS label`);
+  if (!DNS_LABEL.test(lane)) return skip('invalid-name', `${LANE_LABEL}: "${lane}" is not a lane name (a DNS label)`);
   return { inject: true, service, lane, optedInBy, ...capture };
 }

@@ -6,7 +6,7 @@ import { injectionDecision, type InjectablePod, type NamespaceInfo } from './dec
 export interface UninjectedPod {
   pod: string;
   /** webhook-not-called: injection would patch it, so the API server did not call the webhook (down, or not configured). */
-  reason: 'webhook-not-called' | 'invalid-annotation' | 'host-network' | 'no-service-name';
+  reason: 'webhook-not-called' | 'invalid-annotation' | 'host-network' | 'no-service-name' | 'invalid-name';
   message: string;
 }
 
@@ -15,7 +15,7 @@ export interface ObservedPod extends InjectablePod {
   status?: { phase?: string };
 }
 
-const OPTED_IN_SKIPS = new Set(['invalid-annotation', 'host-network', 'no-service-name']);
+const OPTED_IN_SKIPS = new Set(['invalid-annotation', 'host-network', 'no-service-name', 'invalid-name']);
 
 /** Sorted by pod name. */
 export function uninjectedPods(pods: readonly ObservedPod[], namespace: NamespaceInfo): UninjectedPod[] {
