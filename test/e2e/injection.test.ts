@@ -59,6 +59,17 @@ describe('sidecar injection through a real kube-apiserver', () => {
     return config;
   };
 
+  /** POST straight to replica A's webhook, trusting the caBundle the control plane wrote. */
+  const post = (path: string, body: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
+    const req = request({ host: HOST, port: a.webhookPort, path, method: 'POST', ca: Buffer.from(caBundle, 'base64').toString(), headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+
   const metric = async (replica: Replica, pattern: RegExp) => (await (await fetch(`http://${HOST}:${replica.apiPort}/metrics`)).text()).match(pattern)?.[1];
 
   before(async () => {
@@ -132,7 +143,7 @@ describe('sidecar injection through a real kube-apiserver', () => {
     assert.deepEqual(optedIn.spec.initContainers.map((c: any) => c.name), ['laneway-proxy']);
   });
 
-  test('the same pod spec twice gets the same patch (a 100 kB annotation included)', async () => {
+  test('the same pod spec twice gets the same patch (a 100 kB annotation included); an injected pod is not patched again', async () => {
     const template = { generateName: 'twin-', labels: { app: 'orders' }, annotations: { 'laneway.dev/exclude-outbound-ports': '5432', note: 'y'.repeat(100_000) } };
     const first = await createPod(NS, '', template);
     const injectedPart = (p: any) => ({ init: p.spec.initContainers, volumes: p.spec.volumes, annotations: p.metadata.annotations });
@@ -140,6 +151,9 @@ describe('sidecar injection through a real kube-apiserver', () => {
     assert.notEqual(first.metadata.name, second.metadata.name);
     assert.deepEqual(injectedPart(second), injectedPart(first));
     assert.equal(first.spec.initContainers[0].env.find((e: any) => e.name === 'LANEWAY_EXCLUDE_PORTS').value, '5432');
+    // Injected pods sent again: allowed, no patch.
+    const again = await post('/inject/namespace-enabled', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'again', kind: { group: '', version: 'v1', kind: 'Pod' }, operation: 'CREATE', namespace: NS, object: first } }));
+    assert.deepEqual(again.body.response, { uid: 'again', allowed: true, auditAnnotations: { injection: 'skipped: already-injected' } });
   });
 
   test('the injected sidecar, run as the patch says (entrypoint and bootstrap of ConfigMap laneway-sidecar, env), connects and passes its startup probe', async (t) => {
@@ -169,16 +183,6 @@ describe('sidecar injection through a real kube-apiserver', () => {
   });
 
   test('bad inputs sent to the webhook get a clear refusal or an allowed answer with no patch', async () => {
-    const ca = Buffer.from(caBundle, 'base64').toString();
-    const post = (path: string, body: string) => new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = request({ host: HOST, port: a.webhookPort, path, method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
     const malformed = await post('/inject/namespace-enabled', '{"kind": "AdmissionReview", ');
     assert.equal(malformed.status, 400);
     assert.match(malformed.body.message, /not JSON/);
