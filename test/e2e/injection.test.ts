@@ -78,6 +78,8 @@ describe('sidecar injection through a real kube-apiserver', () => {
     await api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
     await api('POST', '/api/v1/namespaces', { metadata: { name: NS, labels: { 'laneway.dev/inject': 'enabled' } } });
     await api('POST', '/api/v1/namespaces', { metadata: { name: 'other' } });
+    await waitFor('the Lane CRD to be established', async () => ((await api('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/lanes.laneway.dev')).status?.conditions ?? []).some((c: any) => c.type === 'Established' && c.status === 'True'), 20000, 100);
+    await api('POST', `/apis/laneway.dev/v1alpha1/namespaces/${NS}/lanes`, { apiVersion: 'laneway.dev/v1alpha1', kind: 'Lane', metadata: { name: 'feature-x' }, spec: { owner: 'e2e' } });
     const b64 = (text: string) => Buffer.from(text).toString('base64');
     await api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'laneway-webhook-ca' }, data: { 'ca.crt': b64(oldCa.cert), 'ca.key': b64(oldCa.key) } });
     a = await startReplica('replica-a');
@@ -195,18 +197,26 @@ describe('sidecar injection through a real kube-apiserver', () => {
     assert.ok((await createPod(NS, 'after-bad-input', { labels: { app: 'orders' } })).spec.initContainers);
   });
 
-  test('with the webhook stopped, pods are still created, without the sidecar, and counted as uninjected', async (t) => {
+  test('with the webhook stopped, pods are still created, without the sidecar, and counted as uninjected (metric, log, /v1/injection, Lane status)', async (t) => {
     await waitFor('replica-b to count no uninjected pod', async () => (await metric(b, /laneway_pods_uninjected\{reason="webhook-not-called"\} (\d+)/)) === '0', 10000, 200);
     const injected = await metric(a, /laneway_webhook_admissions_total\{result="injected",reason=""\} (\d+)/);
     await a.process.stop();
     const started = performance.now();
-    const pod = await createPod(NS, 'while-down', { labels: { app: 'orders' } });
+    const pod = await createPod(NS, 'while-down', { labels: { app: 'orders', 'laneway.dev/lane': 'feature-x' } });
     const ms = performance.now() - started;
     assert.equal(pod.spec.initContainers, undefined);
     await waitFor('replica-b to count the pod', async () => (await metric(b, /laneway_pods_uninjected\{reason="webhook-not-called"\} (\d+)/)) === '1', 10000, 200);
     const shown = (await (await fetch(`http://${HOST}:${b.apiPort}/v1/injection`)).json()) as { namespace: string; webhook: boolean; uninjected: Array<{ pod: string; reason: string }> };
     assert.deepEqual({ ...shown, uninjected: shown.uninjected.map(({ pod, reason }) => ({ pod, reason })) }, { namespace: NS, webhook: true, uninjected: [{ pod: 'while-down', reason: 'webhook-not-called' }] });
-    assert.match(readFileSync(join(workDir, 'replica-b.log'), 'utf8'), /"pod":"while-down","reason":"webhook-not-called".*pod runs without the sidecar: webhook-not-called/);
+    assert.match(readFileSync(join(workDir, 'replica-b.log'), 'utf8'), /"pod":"while-down","lane":"feature-x","reason":"webhook-not-called".*pod runs without the sidecar: webhook-not-called/);
+    // Replica B writes Lane status once replica A's Lease has run out (15 s).
+    let conditions: any[] = [];
+    await waitFor('the Lane status to name the pod', async () => {
+      conditions = (await api('GET', `/apis/laneway.dev/v1alpha1/namespaces/${NS}/lanes/feature-x`)).status?.conditions ?? [];
+      return conditions.some((c) => c.type === 'SidecarsInjected');
+    }, 40000, 250);
+    const { lastTransitionTime: _at, ...condition } = conditions.find((c) => c.type === 'SidecarsInjected');
+    assert.deepEqual(condition, { type: 'SidecarsInjected', status: 'False', reason: 'PodsWithoutSidecar', message: '1 pod(s) of this lane run without the Laneway sidecar: while-down (webhook-not-called) (GET /v1/injection says why)' });
     t.diagnostic(`replica-a injected ${injected} pods; with it down, a pod was admitted uninjected in ${ms.toFixed(0)} ms`);
   });
 });

@@ -14,6 +14,7 @@ const UNINJECTED = {
   type: 'object',
   properties: {
     pod: { type: 'string' },
+    lane: { type: 'string', description: 'the pod\'s laneway.dev/lane label, or stable' },
     reason: { type: 'string', enum: ['webhook-not-called', 'invalid-annotation', 'host-network', 'no-service-name', 'invalid-name'] },
     message: { type: 'string' },
   },

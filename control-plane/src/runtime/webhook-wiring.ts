@@ -64,10 +64,14 @@ function watchUninjected(config: ControlPlaneConfig, kube: KubernetesSource, met
       logger.warn({ namespace: kube.namespace, err: (err as Error).message }, 'cannot read the namespace\'s labels (RBAC: get namespaces); counting only pods that opt in by annotation');
     }
   };
+  // The watch holds whole Pod objects; mapping.ts's KubePod types only the fields it reads.
+  const compute = () => uninjectedPods(kube.pods() as unknown as Parameters<typeof uninjectedPods>[0], { name: kube.namespace, labels });
   const recount = async () => {
+    const first = labelsReadAt === -Infinity;
     await readLabels();
-    // The watch holds whole Pod objects; mapping.ts's KubePod types only the fields it reads.
-    current = uninjectedPods(kube.pods() as unknown as Parameters<typeof uninjectedPods>[0], { name: kube.namespace, labels });
+    // Computed when the status writer asks, so a Lane's status follows its pods' events at once.
+    if (first) kube.setPodsWithoutSidecar((lane) => compute().filter((p) => p.lane === lane).map((p) => `${p.pod} (${p.reason})`));
+    current = compute();
     metrics.uninjected.reset();
     metrics.uninjected.set({ reason: 'webhook-not-called' }, 0);
     for (const p of current) metrics.uninjected.inc({ reason: p.reason });
