@@ -125,3 +125,20 @@ describe('webhook server', () => {
     assert.equal((await post(webhook.port, '/mutate', '{}')).status, 404);
   });
 });
+
+test('a webhook that cannot get its certificate does not stop the control plane: logged, retried, /v1/injection says it is not serving', async () => {
+  const { startInjection } = await import('../../control-plane/src/runtime/webhook-wiring.js');
+  const lines: string[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+  const injection = await startInjection({ webhookPort: 0, webhookCert: '/nonexistent/tls.crt', webhookKey: '/nonexistent/tls.key', host: '127.0.0.1' } as never, logger, undefined, undefined);
+  try {
+    assert.equal(injection.webhookPort(), undefined);
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0]!) as { msg: string; err: string; retryInMs: number };
+    assert.equal(line.msg, 'sidecar injection webhook not started; pods are created without the sidecar until it is');
+    assert.match(line.err, /ENOENT.*\/nonexistent\/tls\.crt/);
+    assert.equal(line.retryInMs, 30000);
+  } finally {
+    await injection.close();
+  }
+});

@@ -6,7 +6,8 @@ import type { UninjectedPod } from '../webhook/uninjected.js';
 export interface InjectionContext {
   /** The watched namespace (Kubernetes mode); absent: no pods are watched. */
   namespace?: string;
-  webhookEnabled: boolean;
+  /** This replica's webhook is up (--webhook-port, and its certificate was obtained). */
+  webhookServing(): boolean;
   uninjected(): UninjectedPod[];
 }
 
@@ -30,11 +31,11 @@ export function registerInjectionRoutes(app: FastifyInstance, ctx: InjectionCont
           type: 'object',
           properties: {
             namespace: { type: ['string', 'null'] },
-            webhook: { type: 'boolean', description: 'this replica serves the admission webhook (--webhook-port)' },
+            webhook: { type: 'boolean', description: 'this replica serves the admission webhook now (--webhook-port, certificate obtained)' },
             uninjected: { type: 'array', items: UNINJECTED },
           },
         },
       },
     },
-  }, async () => ({ namespace: ctx.namespace ?? null, webhook: ctx.webhookEnabled, uninjected: ctx.uninjected() }));
+  }, async () => ({ namespace: ctx.namespace ?? null, webhook: ctx.webhookServing(), uninjected: ctx.uninjected() }));
 }

@@ -25,8 +25,8 @@ import { startInjection } from './webhook-wiring.js';
 export interface RunningControlPlane {
   apiPort: number;
   xdsPort: number;
-  /** The sidecar injection webhook's port, when --webhook-port is set. */
-  webhookPort?: number;
+  /** The sidecar injection webhook's port once it serves (--webhook-port). */
+  webhookPort(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -135,7 +135,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const debug = wireDebugging({ status: xds.status, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
   const injection = await startInjection(config, logger, kube, debug.context.metrics);
-  apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookEnabled: injection.webhookPort !== undefined, uninjected: injection.uninjected }));
+  apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
@@ -145,12 +145,12 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort, host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
 
   return {
     apiPort,
     xdsPort: xds.port,
-    ...(injection.webhookPort !== undefined && { webhookPort: injection.webhookPort }),
+    webhookPort: injection.webhookPort,
     async close() {
       cache.setReady(false);
       expiry.close();

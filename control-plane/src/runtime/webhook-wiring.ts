@@ -19,7 +19,8 @@ const UNINJECTED_CHECK_MS = 2000;
 const NAMESPACE_READ_MS = 60_000;
 
 export interface InjectionWiring {
-  webhookPort?: number;
+  /** The webhook's port once it serves; undefined without --webhook-port or while it cannot start. */
+  webhookPort(): number | undefined;
   /** Opted-in pods of the watched namespace without the sidecar (Kubernetes mode), sorted. */
   uninjected(): UninjectedPod[];
   close(): Promise<void>;
@@ -85,20 +86,51 @@ function watchUninjected(config: ControlPlaneConfig, kube: KubernetesSource, met
   return { list: () => current, close: () => { clearTimeout(timer); timer = undefined; } };
 }
 
+const WEBHOOK_RETRY_MS = 30_000;
+
+/**
+ * Starts the webhook; when it cannot (no certificate yet: RBAC, API server, files), logs why and
+ * retries, so xDS keeps being served meanwhile (failurePolicy Ignore admits pods as they are).
+ */
+function keepStartingWebhook(start: () => Promise<RunningWebhook>, logger: Logger) {
+  let running: RunningWebhook | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = async (): Promise<void> => {
+    try {
+      running = await start();
+      if (closed) await running.close();
+    } catch (err) {
+      logger.error({ err: (err as Error).message, retryInMs: WEBHOOK_RETRY_MS }, 'sidecar injection webhook not started; pods are created without the sidecar until it is');
+      if (!closed) timer = setTimeout(() => void attempt(), WEBHOOK_RETRY_MS).unref();
+    }
+  };
+  return {
+    first: attempt(),
+    port: () => running?.port,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await running?.close();
+    },
+  };
+}
+
 export async function startInjection(config: ControlPlaneConfig, logger: Logger, kube: KubernetesSource | undefined, registry: Registry | undefined): Promise<InjectionWiring> {
-  if (!kube && config.webhookPort === undefined) return { uninjected: () => [], close: async () => {} };
+  if (!kube && config.webhookPort === undefined) return { webhookPort: () => undefined, uninjected: () => [], close: async () => {} };
   const log = logger.child({ component: 'injection' });
   const metrics = injectionMetrics();
   registry?.registerMetric(metrics.admissions);
   registry?.registerMetric(metrics.uninjected);
   const watch = kube && watchUninjected(config, kube, metrics, log);
-  let webhook: RunningWebhook | undefined;
-  if (config.webhookPort !== undefined) {
+  const webhookPort = config.webhookPort;
+  const webhook = webhookPort === undefined ? undefined : keepStartingWebhook(() => {
     const certificates = new ServingCertificates(certificateSource(config, kube, log), log);
-    webhook = await startWebhookServer({ host: config.host, port: config.webhookPort, settings: injectionSettings(config, kube?.namespace), certificates, metrics, logger: log });
-  }
+    return startWebhookServer({ host: config.host, port: webhookPort, settings: injectionSettings(config, kube?.namespace), certificates, metrics, logger: log });
+  }, log);
+  await webhook?.first;
   return {
-    ...(webhook && { webhookPort: webhook.port }),
+    webhookPort: () => webhook?.port(),
     uninjected: () => watch?.list() ?? [],
     async close() {
       watch?.close();
