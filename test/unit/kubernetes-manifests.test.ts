@@ -92,6 +92,19 @@ describe('kubernetes manifests', () => {
     ]);
   });
 
+  test('the example apps carry no sidecar and no proxy settings: the labelled namespace has them injected', () => {
+    assert.equal(docs('deploy/kubernetes/namespace.yaml')[0].metadata.labels['laneway.dev/inject'], 'enabled');
+    for (const file of ['frontend', 'orders', 'orders-feature-x', 'payments']) {
+      const [app] = docs(`deploy/kubernetes/example/${file}.yaml`);
+      const pod = app.spec.template.spec;
+      assert.deepEqual(pod.containers.map((c: any) => c.name), ['app'], file);
+      assert.equal(pod.initContainers, undefined, file);
+      assert.equal(pod.volumes, undefined, file);
+      const env = pod.containers[0].env.map((e: any) => e.name);
+      assert.ok(!env.includes('SIDECAR_URL') && !env.includes('HTTP_PROXY'), `${file}: no proxy settings`);
+    }
+  });
+
   test('the lane pod is told apart only by its laneway.dev/lane label', () => {
     const [stable] = docs('deploy/kubernetes/example/orders.yaml');
     const [lane] = docs('deploy/kubernetes/example/orders-feature-x.yaml');
