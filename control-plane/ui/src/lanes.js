@@ -31,7 +31,7 @@ function Filters({ filters, onChange }) {
     <input id=${`filter-${key}`} type="search" placeholder=${hint} value=${draft[key]} onInput=${(e) => setDraft({ ...draft, [key]: e.currentTarget.value })} />
   </div>`;
   return html`<form class="filters" role="search" aria-label="filter lanes" onSubmit=${(e) => { e.preventDefault(); onChange(draft); }}>
-    ${input('owner', 'Owner', 'ana')}${input('label', 'Label', 'team=pay')}${input('service', 'Service', 'orders')}
+    ${input('owner', 'Owner is', 'ana')}${input('label', 'Has labels', 'team=pay')}${input('service', 'Overrides service', 'orders')}
     <button type="submit">Filter</button>
   </form>`;
 }
