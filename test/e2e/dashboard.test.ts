@@ -60,14 +60,21 @@ describe('dashboard in a real browser, on the demo mesh', () => {
     await open('matrix');
     const row = page.locator('tr[data-lane="feature-x"]');
     await row.waitFor();
-    const cell = (service: string) => row.locator(`td[data-service="${service}"] button`);
+    const cell = (service: string) => row.locator(`td[data-service="${service}"]`);
+    assert.deepEqual(await page.locator('table.matrix thead th').allInnerTexts(), ['Lane', 'frontend', 'orders', 'payments']);
     assert.equal(await cell('orders').innerText(), 'own');
-    assert.equal(await cell('orders').getAttribute('aria-label'), "orders in feature-x: served by feature-x's own instance");
+    assert.equal(await cell('orders').getAttribute('class'), 'cell own');
     assert.equal(await cell('payments').innerText(), 'stable');
     assert.equal(await cell('frontend').innerText(), 'stable');
     await cell('payments').click();
     await page.locator('.explain .reason').waitFor();
     assert.equal(await page.locator('.explain .reason').innerText(), 'no lane in feature-x → stable has an instance of payments: stable serves');
+    // The keyboard reaches every cell: arrow keys move, Enter explains.
+    await cell('frontend').focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await page.locator('#explain-title', { hasText: 'orders in feature-x' }).waitFor();
+    assert.equal(await page.locator('.explain .reason').innerText(), 'lane feature-x has its own instance of orders');
   });
 
   test('an invalid lane name shows the field error and creates nothing', async () => {
@@ -120,7 +127,7 @@ describe('dashboard in a real browser, on the demo mesh', () => {
       ['lanes', (p) => p.locator('table.lanes').waitFor()],
       ['lanes (create form open)', async (p) => { await p.locator('table.lanes').waitFor(); await p.getByRole('button', { name: 'New lane' }).click(); }],
       ['matrix', (p) => p.locator('table.matrix').waitFor()],
-      ['matrix (cell explained)', async (p) => { await p.locator('table.matrix button').first().click(); await p.locator('.explain .reason').waitFor(); }],
+      ['matrix (cell explained)', async (p) => { await p.locator('table.matrix td[data-service]').first().click(); await p.locator('.explain .reason').waitFor(); }],
       ['proxies', (p) => p.locator('table.proxies').waitFor()],
       ['proxies (config dump)', async (p) => { await p.locator('table.proxies button').first().click(); await p.locator('.dump-text').waitFor(); }],
       ['propagation', (p) => p.locator('#propagation-title ~ *').first().waitFor()],

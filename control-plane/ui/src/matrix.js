@@ -13,9 +13,24 @@ export function cellText(cell) {
   return cell.healthFallback ? `${base} · stable if unhealthy` : base;
 }
 
-function cellLabel(cell, lane, service) {
-  const who = cell.kind === 'own' ? `${lane}'s own instance` : cell.kind === 'inherited' ? `${cell.instance}'s instance (inherited)` : 'the stable instance';
-  return `${service} in ${lane}: served by ${who}${cell.healthFallback ? ', stable when unhealthy' : ''}`;
+/** Arrow keys move between cells (one tab stop for the whole grid); Enter or Space explains a cell. */
+function onGridKey(e, explain) {
+  const cell = e.target.closest('td[data-service]');
+  if (!cell) return;
+  if (e.key === 'Enter' || e.key === ' ') {
+    e.preventDefault();
+    explain(cell);
+    return;
+  }
+  const row = cell.parentElement;
+  const index = [...row.children].indexOf(cell);
+  const moves = { ArrowLeft: () => cell.previousElementSibling, ArrowRight: () => cell.nextElementSibling, ArrowUp: () => row.previousElementSibling?.children[index], ArrowDown: () => row.nextElementSibling?.children[index] };
+  const next = moves[e.key]?.();
+  if (!next?.matches('td[data-service]')) return;
+  e.preventDefault();
+  cell.tabIndex = -1;
+  next.tabIndex = 0;
+  next.focus();
 }
 
 function Explanation({ target, onClose }) {
@@ -65,6 +80,7 @@ export function MatrixPage() {
   };
   useEffect(() => { load(); }, [page, filters]);
   useEffect(() => watchLanes(() => load()), [page, filters]);
+  const explainCell = (cell) => setTarget({ lane: cell.parentElement.dataset.lane, service: cell.dataset.service });
   const input = (key, label) => html`<div class="field"><label for=${`matrix-${key}`}>${label}</label>
     <input id=${`matrix-${key}`} type="search" value=${draft[key]} onInput=${(e) => setDraft({ ...draft, [key]: e.currentTarget.value })} /></div>`;
   return html`<section aria-labelledby="matrix-title">
@@ -77,12 +93,13 @@ export function MatrixPage() {
     ${target && html`<${Explanation} target=${target} onClose=${() => setTarget(undefined)} />`}
     ${data === undefined ? html`<p>Loading…</p>` : html`
       <p>${data.total} lanes × ${data.services.length} services</p>
-      <div class="table-wrap" tabindex="0" role="region" aria-label="matrix table">
-      <table class="matrix">
+      <div class="table-wrap">
+      <table class="matrix" role="grid" aria-label="which instance serves each service, per lane; Enter explains a cell"
+        onClick=${(e) => { const cell = e.target.closest('td[data-service]'); if (cell) explainCell(cell); }} onKeyDown=${(e) => onGridKey(e, explainCell)}>
         <thead><tr><th scope="col">Lane</th>${data.services.map((s) => html`<th scope="col">${s}</th>`)}</tr></thead>
-        <tbody>${data.rows.map((row) => html`<tr data-lane=${row.lane}>
+        <tbody>${data.rows.map((row, r) => html`<tr data-lane=${row.lane}>
           <th scope="row">${row.lane}</th>
-          ${row.cells.map((cell, i) => html`<td data-service=${data.services[i]}><button class=${`cell ${cell.kind}`} aria-label=${cellLabel(cell, row.lane, data.services[i])} onClick=${() => setTarget({ lane: row.lane, service: data.services[i] })}>${cellText(cell)}</button></td>`)}
+          ${row.cells.map((cell, i) => html`<td data-service=${data.services[i]} class=${`cell ${cell.kind}`} tabindex=${r === 0 && i === 0 ? 0 : -1}>${cellText(cell)}</td>`)}
         </tr>`)}</tbody>
       </table></div>
       <${Pager} page=${page} total=${data.total} size=${PAGE_SIZE} onPage=${setPage} label="matrix" />`}
