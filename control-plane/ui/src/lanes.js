@@ -41,12 +41,12 @@ function LaneRow({ lane, byName, now, canWrite, onRenew, onDelete }) {
   const left = timeLeft(lane.expiresAt, now);
   return html`<tr data-lane=${lane.name}>
     <th scope="row"><a href=${`#/lane/${encodeURIComponent(lane.name)}`}>${lane.name}</a></th>
-    <td>${lane.owner ?? '—'}</td>
-    <td>${labelText(lane.labels) || '—'}</td>
-    <td class="chain">${fallbackChain(lane, byName).join(' → ')}</td>
-    <td>${Object.keys(lane.services).sort().join(', ') || '—'}</td>
-    <td class="countdown">${left ?? 'no expiry'}</td>
-    <td><span class=${`badge ${status}`}>${statusText}</span></td>
+    <td data-label="Owner">${lane.owner ?? '—'}</td>
+    <td data-label="Labels">${labelText(lane.labels) || '—'}</td>
+    <td data-label="Fallback chain" class="chain">${fallbackChain(lane, byName).join(' → ')}</td>
+    <td data-label="Services">${Object.keys(lane.services).sort().join(', ') || '—'}</td>
+    <td data-label="Time left" class="countdown">${left ?? 'no expiry'}</td>
+    <td data-label="Status"><span class=${`badge ${status}`}>${statusText}</span></td>
     ${canWrite && html`<td class="row-actions">
       <button class="secondary" onClick=${() => onRenew(lane)} aria-label=${`renew ${lane.name}`}>Renew</button>
       <button class="danger" onClick=${() => onDelete(lane)} aria-label=${`delete ${lane.name}`}>Delete</button>

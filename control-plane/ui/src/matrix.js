@@ -90,9 +90,10 @@ export function MatrixPage() {
     </form>
     <${Legend} />
     ${error && html`<p class="form-error" role="alert">${error}</p>`}
-    ${target && html`<${Explanation} target=${target} onClose=${() => setTarget(undefined)} />`}
     ${data === undefined ? html`<p>Loading…</p>` : html`
       <p>${data.total} lanes × ${data.services.length} services</p>
+      <div class="matrix-layout">
+      ${target && html`<${Explanation} target=${target} onClose=${() => setTarget(undefined)} />`}
       <div class="table-wrap">
       <table class="matrix" role="grid" aria-label="which instance serves each service, per lane; Enter explains a cell"
         onClick=${(e) => { const cell = e.target.closest('td[data-service]'); if (cell) explainCell(cell); }} onKeyDown=${(e) => onGridKey(e, explainCell)}>
@@ -101,7 +102,7 @@ export function MatrixPage() {
           <th scope="row">${row.lane}</th>
           ${row.cells.map((cell, i) => html`<td data-service=${data.services[i]} class=${`cell ${cell.kind}`} tabindex=${r === 0 && i === 0 ? 0 : -1}>${cellText(cell)}</td>`)}
         </tr>`)}</tbody>
-      </table></div>
+      </table></div></div>
       <${Pager} page=${page} total=${data.total} size=${PAGE_SIZE} onPage=${setPage} label="matrix" />`}
   </section>`;
 }
