@@ -122,7 +122,7 @@ describe('dashboard in a real browser, on the demo mesh', () => {
     assert.ok(appeared <= 2000 && Date.now() - deleted <= 2000, `appeared after ${appeared} ms`);
   });
 
-  test('every page has no serious or critical accessibility violation (axe-core)', async () => {
+  test('every page has no serious or critical accessibility violation (axe-core)', async (t) => {
     const pages: Array<[string, (p: Page) => Promise<unknown>]> = [
       ['lanes', (p) => p.locator('table.lanes').waitFor()],
       ['lanes (create form open)', async (p) => { await p.locator('table.lanes').waitFor(); await p.getByRole('button', { name: 'New lane' }).click(); }],
@@ -137,7 +137,11 @@ describe('dashboard in a real browser, on the demo mesh', () => {
     for (const [name, ready] of pages) {
       await open(name.split(' ')[0]!);
       await ready(page);
-      for (const v of await axeViolations(page)) if (v.impact === 'serious' || v.impact === 'critical') found.push(`${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`);
+      for (const v of await axeViolations(page)) {
+        const text = `${name}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.join(', ')}`;
+        if (v.impact === 'serious' || v.impact === 'critical') found.push(text);
+        else t.diagnostic(`axe, not failing: ${text}`);
+      }
     }
     assert.deepEqual(found, []);
   });
