@@ -1,6 +1,7 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
 import { kubernetesLaneBackend } from '../api/lane-backend-kubernetes.js';
+import { registerDashboard } from '../api/dashboard.js';
 import { registerInjectionRoutes } from '../api/injection.js';
 import { buildApi, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
@@ -133,7 +134,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
-  const apiPlugins: ApiPlugin[] = [debug.plugin];
+  const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status })];
   const injection = await startInjection(config, logger, kube, debug.context.metrics);
   apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
