@@ -114,7 +114,7 @@ function randomMessageValue(random: Random, field: DescField, depth: number, unw
 function randomValue(random: Random, field: DescField, depth: number, slot: 'singular' | 'element' | 'oneof'): unknown {
   if (field.message) return randomMessageValue(random, field, depth, slot === 'singular' && field.fieldKind === 'message');
   if (field.enum) return randomEnum(random, field);
-  return randomScalar(random, field.scalar!, field.longAsString);
+  return randomScalar(random, field.scalar!, 'longAsString' in field && field.longAsString === true);
 }
 
 function randomList(random: Random, field: DescField, depth: number): unknown[] {

@@ -1,5 +1,5 @@
 // Clusters: one per service instance (stable, and each lane overriding the service).
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import {
   Cluster_DiscoveryType,
@@ -15,7 +15,7 @@ import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/u
 import { packAny } from '../envoy/any.js';
 import { deepFreeze } from '../model/deep-freeze.js';
 import { adsConfigSource } from './config-source.js';
-import { loadAssignmentFor, needsDns } from './endpoint.js';
+import { loadAssignmentInit, needsDns } from './endpoint.js';
 import type { Instance } from './instances.js';
 
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -66,7 +66,10 @@ function fallbackChecks(instance: Instance): Partial<Pick<Cluster, 'healthChecks
   return { healthChecks: [HEALTH_CHECK], outlierDetection: OUTLIER_DETECTION };
 }
 
-export function clusterFor(instance: Instance): Cluster {
+export type ClusterInit = MessageInitShape<typeof ClusterSchema>;
+
+/** The instance's cluster as an init shape (what the memo encodes directly; clusterFor creates it). */
+export function clusterInit(instance: Instance): ClusterInit {
   const common = {
     name: instance.cluster,
     connectTimeout: CONNECT_TIMEOUT,
@@ -77,19 +80,23 @@ export function clusterFor(instance: Instance): Cluster {
   // EDS may only carry IP addresses, so an instance with any DNS-name endpoint becomes a
   // STRICT_DNS cluster with its endpoints inline (and gets no EDS resource).
   if (needsDns(instance)) {
-    return create(ClusterSchema, {
+    return {
       ...common,
       clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STRICT_DNS },
       // AUTO prefers IPv6: "localhost" would dial ::1 while most apps listen on 127.0.0.1 only.
       dnsLookupFamily: Cluster_DnsLookupFamily.V4_PREFERRED,
-      loadAssignment: loadAssignmentFor(instance),
-    });
+      loadAssignment: loadAssignmentInit(instance),
+    };
   }
-  return create(ClusterSchema, {
+  return {
     ...common,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
     edsClusterConfig: EDS_CONFIG,
-  });
+  };
+}
+
+export function clusterFor(instance: Instance): Cluster {
+  return create(ClusterSchema, clusterInit(instance));
 }
 
 /** True when the instance's endpoints travel over EDS rather than inline in its cluster. */

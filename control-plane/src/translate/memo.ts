@@ -5,18 +5,18 @@
 // what they hand out, model/deep-freeze.ts): a frozen object seen again is the same input. They
 // live in WeakMaps keyed by those objects, so what a gone lane or service made goes with it.
 // An unfrozen model (tests, tools) is translated afresh on every call.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
 import { appendRepeated } from '../envoy/append-repeated.js';
+import { encodeCluster, encodeClusterLoadAssignment, encodeVirtualHost } from '../envoy/generated/encoders.js';
 import { keptBytes } from '../envoy/kept-bytes.js';
 import { ClusterSchema } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
-import { VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { RouteConfigurationSchema } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import { laneSlice, lanesByService, type LaneIndex } from '../model/lane-index.js';
 import { STABLE, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
-import { clusterFor, usesEds } from './cluster.js';
-import { loadAssignmentFor } from './endpoint.js';
+import { clusterInit, usesEds } from './cluster.js';
+import { loadAssignmentInit } from './endpoint.js';
 import type { EncodedResource } from './index.js';
 import { allInstances, type Instance } from './instances.js';
 import { listenerFor } from './listener.js';
@@ -94,9 +94,9 @@ function allFrozen(inputs: RoutingInputs): boolean {
 const sameParts = (a: readonly InstanceParts[], b: readonly InstanceParts[]) => a.length === b.length && a.every((parts, i) => parts === b[i]);
 
 function encodeInstance(instance: Instance): InstanceParts {
-  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: keptBytes(toBinary(ClusterSchema, clusterFor(instance))) };
+  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: keptBytes(encodeCluster(clusterInit(instance))) };
   if (!usesEds(instance)) return { cluster, loadAssignment: undefined };
-  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: keptBytes(toBinary(ClusterLoadAssignmentSchema, loadAssignmentFor(instance))) } };
+  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: keptBytes(encodeClusterLoadAssignment(loadAssignmentInit(instance))) } };
 }
 
 function bundlesOf(service: string, instances: readonly InstanceParts[]): EncodedBundle[] {
@@ -155,7 +155,7 @@ export class TranslationMemo {
     let bundles: EncodedBundle[];
     if (known && known.service === service && sameParts(known.instances, instances)) ({ instances, bundles } = known);
     else bundles = bundlesOf(service, instances);
-    const virtualHost = toBinary(VirtualHostSchema, create(VirtualHostSchema, serviceVirtualHost(slice, service)));
+    const virtualHost = encodeVirtualHost(serviceVirtualHost(slice, service));
     const parts = { ...inputs, service, instances, bundles, virtualHost };
     if (allFrozen(inputs)) this.services.set(definition, parts);
     return parts;
