@@ -98,7 +98,8 @@ function locality(endpoints: readonly HostPort[], priority: number, servedByValu
           },
         },
       },
-      ...(servedByValue !== undefined && { metadata: servedByMetadata(servedByValue) }),
+      // Named even when unset: endpoints of one shape encode fast (cluster.ts, clusterInit).
+      metadata: servedByValue === undefined ? undefined : servedByMetadata(servedByValue),
     })),
   };
 }
