@@ -6,12 +6,14 @@
 // live in WeakMaps keyed by those objects, so what a gone lane or service made goes with it.
 // An unfrozen model (tests, tools) is translated afresh on every call.
 import { toBinary } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
 import { appendRepeated } from '../envoy/append-repeated.js';
-import { encodeCluster, encodeClusterLoadAssignment, encodeVirtualHost } from '../envoy/generated/encoders.js';
+import { encodeCluster, encodeClusterLoadAssignment, encodeRoute, encodeVirtualHost } from '../envoy/generated/encoders.js';
 import { keptBytes } from '../envoy/kept-bytes.js';
 import { ClusterSchema } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
+import { RouteSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { RouteConfigurationSchema } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import { laneSlice, lanesByService, type LaneIndex } from '../model/lane-index.js';
 import { STABLE, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
@@ -21,12 +23,13 @@ import type { EncodedResource } from './index.js';
 import { allInstances, type Instance } from './instances.js';
 import { listenerFor } from './listener.js';
 import type { ProxyTarget } from './proxy.js';
-import { ingressRouteConfig, outboundRouteConfig, serviceVirtualHost } from './route.js';
+import { ingressRouteConfig, outboundRouteConfig, routeTo, serviceVirtualHost } from './route.js';
 import { visibleServices } from './scope.js';
 
 const typeUrlOf = (schema: { typeName: string }) => `type.googleapis.com/${schema.typeName}`;
 const CLUSTER_TYPE = typeUrlOf(ClusterSchema);
 const ENDPOINT_TYPE = typeUrlOf(ClusterLoadAssignmentSchema);
+const ROUTE_TYPE = typeUrlOf(RouteSchema);
 
 /** Resources of one type that many proxies share whole: one service's clusters, or its endpoints. Names start with `${namespace}~`. */
 export interface EncodedBundle {
@@ -54,6 +57,15 @@ interface RoutingInputs {
   definition: Service | undefined;
   laneNames: readonly string[];
   lanes: readonly Lane[];
+}
+
+/** A lane's route, packed, beside the frozen objects it was made from. */
+interface PackedRoute {
+  service: string;
+  instance: string;
+  settings: Settings;
+  definition: Service;
+  route: Any;
 }
 
 interface ServiceParts extends RoutingInputs {
@@ -114,6 +126,8 @@ export class TranslationMemo {
   /** Per proxy kind and address: the listener and the settings it was made from. */
   private readonly listeners = new Map<string, { settings: Settings; resource: EncodedResource }>();
   private ingress: (RoutingInputs & { resource: EncodedResource }) | undefined;
+  /** Per instance's lane (the service's definition for stable): its routes, packed into Anys. */
+  private readonly routes = new WeakMap<Lane | Service, PackedRoute[]>();
 
   /**
    * encodeResources(translateProxy(state, proxy)), as the proxy's own resources (listener, route
@@ -155,7 +169,7 @@ export class TranslationMemo {
     let bundles: EncodedBundle[];
     if (known && known.service === service && sameParts(known.instances, instances)) ({ instances, bundles } = known);
     else bundles = bundlesOf(service, instances);
-    const virtualHost = encodeVirtualHost(serviceVirtualHost(slice, service));
+    const virtualHost = encodeVirtualHost(serviceVirtualHost(slice, service, this.packedRoute));
     const parts = { ...inputs, service, instances, bundles, virtualHost };
     if (allFrozen(inputs)) this.services.set(definition, parts);
     return parts;
@@ -174,6 +188,27 @@ export class TranslationMemo {
     else known.splice(at < 0 ? known.length : at, 1, entry);
     return parts;
   }
+
+  /**
+   * routeTo packed into an Any, for serviceVirtualHost; the same object again while its inputs are
+   * the same frozen objects. Packing a route is most of what a lane costs in a virtual host, which is
+   * rebuilt whenever any of its lanes changes.
+   */
+  private readonly packedRoute = (state: MeshState, service: string, instance: string): Any => {
+    const { settings } = state;
+    const definition = state.services[service]!;
+    const owner = instance === STABLE ? definition : state.lanes[instance]!;
+    const pack = (): Any => ({ $typeName: 'google.protobuf.Any', typeUrl: ROUTE_TYPE, value: encodeRoute(routeTo(state, service, instance)) });
+    if (!Object.isFrozen(owner) || !Object.isFrozen(definition) || !Object.isFrozen(settings)) return pack();
+    let known = this.routes.get(owner);
+    if (!known) this.routes.set(owner, (known = []));
+    const at = known.findIndex((entry) => entry.service === service && entry.instance === instance);
+    const hit = known[at];
+    if (hit && hit.settings === settings && hit.definition === definition) return hit.route;
+    const route = pack();
+    known.splice(at < 0 ? known.length : at, 1, { service, instance, settings, definition, route });
+    return route;
+  };
 
   /** The ingress routes to the entry service only: made from the lanes that can route it. */
   private ingressRoutes(state: MeshState, index: LaneIndex): EncodedResource {
