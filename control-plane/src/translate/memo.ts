@@ -1,6 +1,10 @@
 // The one place translation is remembered. The publisher asks here for a proxy's resources; every
-// miss calls the translator's own functions (the ones the golden files pin) and the protobuf
-// runtime's toBinary, so the result is always encodeResources(translateProxy(state, proxy)).
+// miss calls the translator's own functions (the ones the golden files pin) and encodes what they
+// return, so the result is always encodeResources(translateProxy(state, proxy)). Clusters, load
+// assignments, virtual hosts and lane routes, the bulk of a rebuild, are encoded from the
+// translator's init shapes by the encoders generated from the .proto files at build time
+// (envoy/generated/encoders.ts, scripts/generate-encoders.mjs; byte-identical to
+// toBinary(create(schema, init)), docs/adr/0016-generated-encoder.md); the rest by toBinary.
 // Memos are keyed on the identity of frozen model objects (the store and the merge deep-freeze
 // what they hand out, model/deep-freeze.ts): a frozen object seen again is the same input. They
 // live in WeakMaps keyed by those objects, so what a gone lane or service made goes with it.
