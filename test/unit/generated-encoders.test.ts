@@ -82,6 +82,11 @@ test('edge values: zero values skipped, negative int32 as ten bytes, -0 and NaN 
   assertSameBytes(ClusterSchema, { commonLbConfig: { healthyPanicThreshold: { value: Number.NaN } } }, 'NaN');
   const metadata = { metadata: { filterMetadata: { b: { x: 1 }, 42: { y: [null, true, 'z', { k: -0.5 }] }, a: {} } } };
   assertSameBytes(ClusterSchema, metadata, 'integer-like map keys');
+  // int64 given as a string (as fields with jstype JS_STRING hold it) or bigint, at the extremes.
+  for (const seconds of ['0', '5', '-1', '9223372036854775807', '-9223372036854775808', -1n, 4294967296n]) {
+    assertSameBytes(ClusterSchema, { connectTimeout: { seconds, nanos: -1 } }, `int64 ${String(seconds)}`);
+  }
+  assertSameBytes(ClusterSchema, { lbSubsetConfig: { subsetSelectors: [{ keys: ['', 'é'] }] } }, 'repeated strings, empty ones kept');
   const long = 'x'.repeat(200) + '日本'.repeat(3000);
   assertSameBytes(ClusterSchema, { name: long, altStatName: '\ud800' }, 'long and unpaired-surrogate strings');
 });
