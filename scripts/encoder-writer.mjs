@@ -178,10 +178,14 @@ const EMPTY = Object.freeze({});
 /** Bytes as create() keeps them: a plain array becomes a Uint8Array. */
 const u8 = (value: any): any => (Array.isArray(value) ? new Uint8Array(value) : value);
 
-/** The encoding of \\\`init\\\` by \\\`encode\\\`, in a fresh Uint8Array. */
+/**
+ * The encoding of init by encode, copied out of the writer into a Buffer: a small one
+ * shares Node's pool, as the memo keeps tens of thousands of them and each an ArrayBuffer of its
+ * own would make every garbage collection slower.
+ */
 function encodeWith(encode: (w: Writer, m: any) => void, init: unknown): Uint8Array {
   writer.pos = 0;
   encode(writer, init ?? EMPTY);
-  return writer.buf.slice(0, writer.pos);
+  return Buffer.from(writer.buf.subarray(0, writer.pos));
 }
 `;

@@ -13,7 +13,6 @@ import { toBinary } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import { appendRepeated } from '../envoy/append-repeated.js';
 import { encodeCluster, encodeClusterLoadAssignment, encodeRoute, encodeVirtualHost } from '../envoy/generated/encoders.js';
-import { keptBytes } from '../envoy/kept-bytes.js';
 import { ClusterSchema } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
@@ -110,9 +109,9 @@ function allFrozen(inputs: RoutingInputs): boolean {
 const sameParts = (a: readonly InstanceParts[], b: readonly InstanceParts[]) => a.length === b.length && a.every((parts, i) => parts === b[i]);
 
 function encodeInstance(instance: Instance): InstanceParts {
-  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: keptBytes(encodeCluster(clusterInit(instance))) };
+  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: encodeCluster(clusterInit(instance)) };
   if (!usesEds(instance)) return { cluster, loadAssignment: undefined };
-  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: keptBytes(encodeClusterLoadAssignment(loadAssignmentInit(instance))) } };
+  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: encodeClusterLoadAssignment(loadAssignmentInit(instance)) } };
 }
 
 function bundlesOf(service: string, instances: readonly InstanceParts[]): EncodedBundle[] {
