@@ -25,6 +25,11 @@ export const protoFiles = [
   // Lane dispatch (virtual host matcher on the lane header) and lane entry (Lua).
   'envoy/type/matcher/v3/http_inputs.proto',
   'envoy/extensions/filters/http/lua/v3/lua.proto',
+  // Transparent capture: the capture listener and its passthrough to the original destination.
+  'envoy/extensions/filters/listener/original_dst/v3/original_dst.proto',
+  'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
+  'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
+  'envoy/extensions/filters/network/direct_response/v3/config.proto',
 ];
 
 /** `buf` arguments restricting a command to protoFiles (and what they import). */

@@ -28,12 +28,20 @@ test('no elements, and no name: still toBinary\'s bytes', () => {
   assert.deepEqual(Buffer.from(appendRepeated(RouteConfigurationSchema, empty, 'virtualHosts', encodedHosts)), Buffer.from(toBinary(RouteConfigurationSchema, create(RouteConfigurationSchema, { virtualHosts: hosts }))));
 });
 
-test('refuses a message with a later field set, elements already there, or a field that is not a repeated message', () => {
+test('refuses a message with a later field set, or a field that is not a repeated message', () => {
   const later = create(RouteConfigurationSchema, { name: 'outbound', validateClusters: true });
   assert.throws(() => appendRepeated(RouteConfigurationSchema, later, 'virtualHosts', encodedHosts), /cannot append virtualHosts after validateClusters/);
-  const holding = create(RouteConfigurationSchema, { virtualHosts: hosts });
-  assert.throws(() => appendRepeated(RouteConfigurationSchema, holding, 'virtualHosts', encodedHosts), /cannot append virtualHosts after virtualHosts/);
   assert.throws(() => appendRepeated(RouteConfigurationSchema, create(RouteConfigurationSchema), 'name', []), /RouteConfiguration\.name is not a repeated message field/);
+});
+
+test('elements the message already holds: the encoded ones go after them (end) or before them (start)', () => {
+  const passthrough = { name: 'passthrough', domains: ['*'] };
+  const holding = create(RouteConfigurationSchema, { name: 'capture', virtualHosts: [passthrough] });
+  const after = toBinary(RouteConfigurationSchema, create(RouteConfigurationSchema, { name: 'capture', virtualHosts: [passthrough, ...hosts] }));
+  const before = toBinary(RouteConfigurationSchema, create(RouteConfigurationSchema, { name: 'capture', virtualHosts: [...hosts, passthrough] }));
+  assert.deepEqual(Buffer.from(appendRepeated(RouteConfigurationSchema, holding, 'virtualHosts', encodedHosts)), Buffer.from(after));
+  assert.deepEqual(Buffer.from(appendRepeated(RouteConfigurationSchema, holding, 'virtualHosts', encodedHosts, 'start')), Buffer.from(before));
+  assert.equal(holding.virtualHosts.length, 1, 'the message is left as it was');
 });
 
 test('elements of 127, 128 and 20,000 bytes (one-, two- and three-byte lengths): toBinary\'s bytes', () => {

@@ -42,8 +42,8 @@ describe('kubernetes mapping', () => {
     }, 'shop', NOW);
     assert.deepEqual(defs, {
       services: {
-        orders: { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:3000', '10.0.0.2:3000'] },
-        payments: { name: 'payments', protocol: 'grpc', port: 9090, endpoints: ['10.0.2.1:50051'] },
+        orders: { name: 'orders', protocol: 'http', port: 8080, endpoints: ['10.0.0.1:3000', '10.0.0.2:3000'], namespace: 'shop' },
+        payments: { name: 'payments', protocol: 'grpc', port: 9090, endpoints: ['10.0.2.1:50051'], namespace: 'shop' },
       },
       lanes: {
         'feature-x': { name: 'feature-x', services: { orders: ['10.0.1.1:3000'] }, owner: 'ana', description: 'new checkout', fallbackOnUnhealthy: true },
@@ -60,6 +60,17 @@ describe('kubernetes mapping', () => {
     }, 'shop', NOW);
     assert.deepEqual(Object.keys(defs.services), ['cart']);
     assert.deepEqual(defs.services.cart!.endpoints, ['10.1.0.3:3000']);
+  });
+
+  test('namespace and ClusterIPs (dual stack, sorted); a headless Service has no addresses', () => {
+    const withIPs = (s: KubeService, ips: Partial<NonNullable<KubeService['spec']>>): KubeService => ({ ...s, spec: { ...s.spec, ...ips } });
+    const defs = mapKubeObjects({
+      services: [withIPs(svc('orders'), { clusterIP: '10.96.0.20', clusterIPs: ['fd00::20', '10.96.0.20'] }), withIPs(svc('cart'), { clusterIP: 'None' }), withIPs(svc('tax'), { clusterIP: '10.96.0.30' })],
+      pods: [], lanes: [],
+    }, 'shop', NOW);
+    assert.deepEqual(defs.services.orders, { name: 'orders', protocol: 'http', port: 8080, endpoints: [], namespace: 'shop', addresses: ['10.96.0.20', 'fd00::20'] });
+    assert.deepEqual(defs.services.cart, { name: 'cart', protocol: 'http', port: 8080, endpoints: [], namespace: 'shop' });
+    assert.deepEqual(defs.services.tax!.addresses, ['10.96.0.30']);
   });
 
   test('protocol from appProtocol wins over the port name', () => {

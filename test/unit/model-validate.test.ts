@@ -33,7 +33,7 @@ describe('validateService', () => {
     ['port 65536', { name: 'orders', protocol: 'http', port: 65536 }, ['services/orders/port: must be an integer from 1 to 65535, got 65536']],
     ['fractional port', { name: 'orders', protocol: 'http', port: 80.5 }, ['services/orders/port: must be an integer from 1 to 65535, got 80.5']],
     ['string port', { name: 'orders', protocol: 'http', port: '80' }, ['services/orders/port: must be an integer from 1 to 65535, got "80"']],
-    ['unknown field', { name: 'orders', protocol: 'http', port: 80, colour: 'red' }, ['services/orders/colour: unknown field (allowed: name, protocol, port, endpoints, dependsOn)']],
+    ['unknown field', { name: 'orders', protocol: 'http', port: 80, colour: 'red' }, ['services/orders/colour: unknown field (allowed: name, protocol, port, endpoints, dependsOn, namespace, addresses)']],
     ['endpoints not a list', { name: 'orders', protocol: 'http', port: 80, endpoints: '10.0.0.1:80' }, ['services/orders/endpoints: must be a list of "host:port" strings, got "10.0.0.1:80"']],
     ['bad endpoints', { name: 'orders', protocol: 'http', port: 80, endpoints: ['10.0.0.1:80', 'no-port', '10.0.0.1:0', '::1:80', '999.0.0.1:80', 'a_b:80', 7] }, [
       `services/orders/endpoints/1: "no-port" ${ENDPOINT_REASON}`,

@@ -13,6 +13,12 @@ const cases: Array<[string, { id: string; cluster: string; metadata: Record<stri
     { error: 'node a: metadata laneway.kind must be "sidecar" or "ingress", got "gateway"' }],
   ['bad port', { id: 'a', cluster: 'orders', metadata: { 'laneway.listener_port': '99999' } },
     { error: 'node a: metadata laneway.listener_port must be a port (1-65535), got "99999"' }],
+  ['sidecar with capture (address defaults to 0.0.0.0)', { id: 'a', cluster: 'orders', metadata: { 'laneway.capture_port': '15006' } },
+    { kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15001, capture: { address: '0.0.0.0', port: 15006 } }],
+  ['sidecar with capture on a given address', { id: 'a', cluster: 'orders', metadata: { 'laneway.capture_port': 15006, 'laneway.capture_address': '127.77.1.1' } },
+    { kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15001, capture: { address: '127.77.1.1', port: 15006 } }],
+  ['bad capture port', { id: 'a', cluster: 'orders', metadata: { 'laneway.capture_port': 'x' } },
+    { error: 'node a: metadata laneway.capture_port must be a port (1-65535), got "x"' }],
   ['sidecar without a service', { id: 'a', cluster: '', metadata: {} },
     { error: 'node a: a sidecar needs metadata laneway.service (or node.cluster)' }],
 ];
@@ -22,5 +28,6 @@ for (const [name, node, expected] of cases) {
 
 test('groupKey: proxies with the same target share a group', () => {
   assert.equal(groupKey({ kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15001 }), 'sidecar|orders|127.0.0.1|15001');
+  assert.equal(groupKey({ kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15001, capture: { address: '0.0.0.0', port: 15006 } }), 'sidecar|orders|127.0.0.1|15001|capture 0.0.0.0:15006');
   assert.equal(groupKey({ kind: 'ingress', listenerAddress: '0.0.0.0', listenerPort: 10000 }), 'ingress||0.0.0.0|10000');
 });

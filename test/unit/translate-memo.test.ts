@@ -16,14 +16,19 @@ import { benchLane, benchState, serviceName } from '../bench/topology.js';
 import { loadCases } from '../golden/cases.js';
 import { bytes, chainedState, EDITS, INGRESS, sidecar, targetsOf } from './fixtures/edited-models.js';
 
+const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+const ROUTE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const ENDPOINT = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+/** encodeResources' order: by type, then by name within each. */
+const TYPES = [LISTENER, ROUTE, CLUSTER, ENDPOINT];
 
 /** The proxy's resources from the memo, flattened in encodeResources' order, as comparable lines. */
 function encoded(memo: TranslationMemo, state: MeshState, target: ProxyTarget): string[] {
   const { resources, bundles } = memo.proxyParts(state, target);
   const ofType = (typeUrl: string) => bundles.filter((b) => b.typeUrl === typeUrl).flatMap((b) => b.resources).sort((a, b) => byCodeUnits(a.name, b.name));
-  return [...resources, ...ofType(CLUSTER), ...ofType(ENDPOINT)].map((r: EncodedResource) => `${r.typeUrl} ${r.name} ${Buffer.from(r.value).toString('base64')}`);
+  return [...resources, ...ofType(CLUSTER), ...ofType(ENDPOINT)].sort((a, b) => TYPES.indexOf(a.typeUrl) - TYPES.indexOf(b.typeUrl) || byCodeUnits(a.name, b.name))
+    .map((r: EncodedResource) => `${r.typeUrl} ${r.name} ${Buffer.from(r.value).toString('base64')}`);
 }
 
 /** `after` with every lane, service and the settings equal to `before`'s replaced by `before`'s object, frozen. */

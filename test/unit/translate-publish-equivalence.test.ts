@@ -113,7 +113,10 @@ const expected = (unfrozen: MeshState, target: ProxyTarget) => encodeResources(t
 function fromMemo(memo: TranslationMemo, state: MeshState, target: ProxyTarget): string[] {
   const { resources, bundles } = memo.proxyParts(state, target);
   const ofType = (typeUrl: string) => bundles.filter((b) => b.typeUrl === typeUrl).flatMap((b) => b.resources).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return [...resources, ...ofType(TYPE_ORDER[2]!), ...ofType(TYPE_ORDER[3]!)].map(line);
+  const byName = (a: EncodedResource, b: EncodedResource) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  // The proxy's own resources (listeners, route configurations, the capture passthrough cluster) join their type's list.
+  const all = [...resources, ...ofType(TYPE_ORDER[2]!), ...ofType(TYPE_ORDER[3]!)];
+  return TYPE_ORDER.flatMap((typeUrl) => all.filter((r) => r.typeUrl === typeUrl).sort(byName)).map(line);
 }
 
 /** What the cache would send the group: each type's resources in name order, unwrapped from Any. */

@@ -33,6 +33,8 @@ export const SERVICE_SCHEMA: Schema = {
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     endpoints: ENDPOINTS,
     dependsOn: { type: 'array', maxItems: 1000, items: NAME_SCHEMA, description: 'services this service calls; its sidecar then gets only their routes and clusters' },
+    namespace: { ...NAME_SCHEMA, description: 'Kubernetes namespace: <name>.<namespace>, <name>.<namespace>.svc and <name>.<namespace>.svc.cluster.local are routed too' },
+    addresses: { type: 'array', maxItems: 8, items: { type: 'string', maxLength: 45 }, description: 'ClusterIPs: <ip>:<port> is routed too (transparent capture)' },
     ...READ_ONLY,
   },
   additionalProperties: false,

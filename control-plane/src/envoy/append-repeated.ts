@@ -2,7 +2,8 @@
 // route configuration from the virtual hosts many proxies share, encoded once each. Protobuf
 // writes fields in field-number order, so the result equals toBinary of the whole message when no
 // field numbered after the repeated one is set; that is checked from the schema, not assumed.
-import { isFieldSet, toBinary, type DescField, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { clone, isFieldSet, toBinary, type DescField, type DescMessage, type Message, type MessageShape } from '@bufbuild/protobuf';
+import { reflect, type ReflectList, type ReflectMessage } from '@bufbuild/protobuf/reflect';
 import { WireType } from '@bufbuild/protobuf/wire';
 
 interface Layout {
@@ -29,25 +30,46 @@ function layoutOf(schema: DescMessage, localName: string): Layout {
 }
 
 /**
- * toBinary(schema, message with `elements` as its `localName` list), from the elements' encodings.
- * Throws when the message already holds elements of that field, a field numbered after it, or
- * unknown fields (any of which toBinary would order differently).
+ * toBinary(schema, message with `elements` added to its `localName` list): after the elements the
+ * message already holds (`at: 'end'`), or before them (`at: 'start'`), from the elements'
+ * encodings. Throws when the message holds a field numbered after that list, or unknown fields
+ * (either of which toBinary would order differently).
  */
 export function appendRepeated<Desc extends DescMessage>(
   schema: Desc,
   message: MessageShape<Desc>,
   localName: string,
   elements: readonly Uint8Array[],
+  at: 'start' | 'end' = 'end',
 ): Uint8Array {
   const { field, later } = layoutOf(schema, localName);
-  const setAfter = [field, ...later].find((f) => isFieldSet(message, f));
+  const setAfter = later.find((f) => isFieldSet(message, f));
   if (setAfter || (message.$unknown?.length ?? 0) > 0) {
     throw new Error(`${schema.typeName}: cannot append ${localName} after ${setAfter ? setAfter.localName : 'unknown fields'}`);
   }
-  const head = toBinary(schema, message);
-  const tag = (field.number << 3) | WireType.LengthDelimited;
-  // Sized first, then written into one buffer, every byte of it (so not zero-filled first): a
-  // route configuration can hold megabytes of hosts, and is rebuilt for every sidecar a write touches.
+  const held = heldElements(message, field);
+  const all = held.length === 0 ? elements : at === 'start' ? [...elements, ...held] : [...held, ...elements];
+  const head = toBinary(schema, held.length === 0 ? message : withoutList(schema, message, field));
+  return withElements(head, field.number, all);
+}
+
+/** The list's elements the message already holds, each encoded. */
+function heldElements(message: Message, field: DescField): Uint8Array[] {
+  if (field.fieldKind !== 'list' || field.listKind !== 'message') return [];
+  const list = reflect(field.parent, message).get(field) as ReflectList;
+  return [...list].map((element) => toBinary(field.message, (element as ReflectMessage).message));
+}
+
+function withoutList<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, field: DescField): MessageShape<Desc> {
+  const copy = clone(schema, message);
+  reflect(schema, copy).clear(field);
+  return copy;
+}
+
+/** `head` followed by each element as a length-delimited field `number`: sized first, then every byte written once (not zero-filled first). */
+function withElements(head: Uint8Array, number: number, elements: readonly Uint8Array[]): Uint8Array {
+  const tag = (number << 3) | WireType.LengthDelimited;
+  // A route configuration can hold megabytes of hosts, and is rebuilt for every sidecar a write touches.
   let size = head.byteLength;
   for (const element of elements) size += varintSize(tag) + varintSize(element.byteLength) + element.byteLength;
   const out = Buffer.allocUnsafe(size);

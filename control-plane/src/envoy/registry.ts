@@ -14,6 +14,10 @@ import { file_envoy_extensions_filters_network_http_connection_manager_v3_http_c
 import { file_envoy_extensions_filters_http_lua_v3_lua } from './generated/envoy/extensions/filters/http/lua/v3/lua_pb.js';
 import { file_envoy_type_matcher_v3_http_inputs } from './generated/envoy/type/matcher/v3/http_inputs_pb.js';
 import { file_envoy_extensions_upstreams_http_v3_http_protocol_options } from './generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
+import { file_envoy_extensions_filters_listener_original_dst_v3_original_dst } from './generated/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js';
+import { file_envoy_extensions_filters_listener_http_inspector_v3_http_inspector } from './generated/envoy/extensions/filters/listener/http_inspector/v3/http_inspector_pb.js';
+import { file_envoy_extensions_filters_network_tcp_proxy_v3_tcp_proxy } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
+import { file_envoy_extensions_filters_network_direct_response_v3_config } from './generated/envoy/extensions/filters/network/direct_response/v3/config_pb.js';
 import { file_envoy_service_discovery_v3_discovery } from './generated/envoy/service/discovery/v3/discovery_pb.js';
 
 export const envoyRegistry = createRegistry(
@@ -27,6 +31,10 @@ export const envoyRegistry = createRegistry(
   file_envoy_extensions_upstreams_http_v3_http_protocol_options,
   file_envoy_extensions_filters_http_lua_v3_lua,
   file_envoy_type_matcher_v3_http_inputs,
+  file_envoy_extensions_filters_listener_original_dst_v3_original_dst,
+  file_envoy_extensions_filters_listener_http_inspector_v3_http_inspector,
+  file_envoy_extensions_filters_network_tcp_proxy_v3_tcp_proxy,
+  file_envoy_extensions_filters_network_direct_response_v3_config,
   file_envoy_config_bootstrap_v3_bootstrap,
   file_envoy_admin_v3_config_dump,
   file_envoy_admin_v3_config_dump_shared,

@@ -10,6 +10,10 @@ export interface Service {
   endpoints: string[];
   /** Services this one calls: its sidecar gets only their routes and clusters. Absent: every service. */
   dependsOn?: string[];
+  /** Kubernetes namespace: adds `<name>.<namespace>[.svc[.cluster.local]]` to the routed host names. */
+  namespace?: string;
+  /** ClusterIPs: `<ip>:<port>` is routed too (apps and captured traffic may use the IP). */
+  addresses?: string[];
 }
 
 /** A lane: the services it overrides, each with the endpoints of the lane's instance. */

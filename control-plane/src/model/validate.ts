@@ -11,6 +11,7 @@ import {
   checkServiceDataplane,
   checkSettingsDataplane,
 } from './validate-dataplane.js';
+import { ADDRESSING_FIELDS, checkAddressingReferences, checkServiceAddressing } from './validate-addressing.js';
 
 type Fields = Record<string, unknown>;
 
@@ -23,7 +24,7 @@ export const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 export const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 63, labelPrefix: 253 };
 
-const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints', ...DATAPLANE_FIELDS.service];
+const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints', ...DATAPLANE_FIELDS.service, ...ADDRESSING_FIELDS];
 const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt', ...DATAPLANE_FIELDS.lane];
 const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl', ...DATAPLANE_FIELDS.settings];
 
@@ -155,7 +156,8 @@ export function validateService(input: unknown, path = defaultPath('services', i
   if (!isPort(port)) errors.push({ path: `${path}/port`, reason: port === undefined ? 'is required' : `must be an integer from 1 to 65535, got ${show(port)}` });
   checkEndpoints(endpoints, `${path}/endpoints`, errors);
   const extra = checkServiceDataplane(input, path, errors);
-  return result(errors, () => ({ name, protocol, port, endpoints: [...(endpoints as string[])], ...extra }) as Service);
+  const addressing = checkServiceAddressing(input, path, errors);
+  return result(errors, () => ({ name, protocol, port, endpoints: [...(endpoints as string[])], ...extra, ...addressing }) as Service);
 }
 
 function checkLaneServices(value: unknown, path: string, errors: FieldError[]): void {
@@ -314,5 +316,6 @@ export function validateMeshState(state: MeshState): FieldError[] {
   const entry = isObject(state.settings) ? state.settings.entryService : undefined;
   if (typeof entry === 'string' && !Object.hasOwn(services, entry)) errors.push({ path: 'settings/entryService', reason: `service ${show(entry)} does not exist` });
   errors.push(...checkDataplaneReferences(state));
+  errors.push(...checkAddressingReferences(state));
   return errors;
 }

@@ -1,6 +1,7 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
 import { kubernetesLaneBackend } from '../api/lane-backend-kubernetes.js';
+import { registerInjectionRoutes } from '../api/injection.js';
 import { buildApi, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
@@ -19,10 +20,13 @@ import { publishMetrics, type PublishMetrics } from './metrics.js';
 import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
+import { startInjection } from './webhook-wiring.js';
 
 export interface RunningControlPlane {
   apiPort: number;
   xdsPort: number;
+  /** The sidecar injection webhook's port once it serves (--webhook-port). */
+  webhookPort(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -130,6 +134,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin];
+  const injection = await startInjection(config, logger, kube, debug.context.metrics);
+  apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
@@ -139,14 +145,16 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
 
   return {
     apiPort,
     xdsPort: xds.port,
+    webhookPort: injection.webhookPort,
     async close() {
       cache.setReady(false);
       expiry.close();
+      await injection.close();
       await definitions.close();
       await api.close();
       await xds.close();

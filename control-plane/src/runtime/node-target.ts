@@ -14,6 +14,20 @@ function text(metadata: Record<string, unknown>, key: string): string | undefine
   return undefined;
 }
 
+function portFrom(text: string | undefined): number | undefined {
+  const port = Number(text);
+  return text !== undefined && /^\d+$/.test(text) && port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** `laneway.capture_port` (set when iptables capture is installed) turns the capture listener on. */
+function captureFrom(node: NodeInfo): ProxyTarget['capture'] | { error: string } | undefined {
+  const portText = text(node.metadata, 'laneway.capture_port');
+  if (portText === undefined) return undefined;
+  const port = portFrom(portText);
+  if (port === undefined) return { error: `node ${node.id}: metadata laneway.capture_port must be a port (1-65535), got "${portText}"` };
+  return { address: text(node.metadata, 'laneway.capture_address') ?? '0.0.0.0', port };
+}
+
 export function proxyTargetFromNode(node: NodeInfo): ProxyTarget | { error: string } {
   const md = node.metadata;
   const kind = text(md, 'laneway.kind') ?? 'sidecar';
@@ -29,10 +43,13 @@ export function proxyTargetFromNode(node: NodeInfo): ProxyTarget | { error: stri
   if (kind === 'ingress') return { kind, listenerAddress, listenerPort };
   const service = text(md, 'laneway.service') ?? (node.cluster || undefined);
   if (!service) return { error: `node ${node.id}: a sidecar needs metadata laneway.service (or node.cluster)` };
-  return { kind, service, listenerAddress, listenerPort };
+  const capture = captureFrom(node);
+  if (capture && 'error' in capture) return capture;
+  return { kind, service, listenerAddress, listenerPort, ...(capture && { capture }) };
 }
 
 /** Proxies with the same target share one snapshot. */
 export function groupKey(target: ProxyTarget): string {
-  return [target.kind, target.service ?? '', target.listenerAddress, target.listenerPort].join('|');
+  const key = [target.kind, target.service ?? '', target.listenerAddress, target.listenerPort].join('|');
+  return target.capture ? `${key}|capture ${target.capture.address}:${target.capture.port}` : key;
 }

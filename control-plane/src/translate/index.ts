@@ -1,5 +1,5 @@
 // The translator: MeshState + one proxy → the Envoy resources that proxy needs. Pure: no I/O,
-// clock, logging or randomness; each list sorted by name, so the same input gives the same bytes.
+// clock, logging or randomness; deterministic order, so the same input gives the same bytes.
 import { toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import { ClusterSchema, type Cluster } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import {
@@ -9,12 +9,14 @@ import {
 import { ListenerSchema, type Listener } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
 import { RouteConfigurationSchema, type RouteConfiguration } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import type { MeshState } from '../model/types.js';
+import { captureResources } from './capture-listener.js';
 import { clusterFor, usesEds } from './cluster.js';
 import { loadAssignmentFor } from './endpoint.js';
 import { allInstances } from './instances.js';
 import { listenerFor } from './listener.js';
 import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig, outboundRouteConfig } from './route.js';
+import { byCodeUnits } from './names.js';
 import { visibleServices } from './scope.js';
 
 export interface EnvoyResources {
@@ -40,10 +42,13 @@ export function translateProxy(state: MeshState, proxy: ProxyTarget): EnvoyResou
   const services = visibleServices(state, proxy);
   const instances = allInstances(state, services);
   const route = proxy.kind === 'ingress' ? ingressRouteConfig(state) : outboundRouteConfig(state, services);
+  const capture = captureResources(state, proxy, route);
+  const clusters = instances.map(clusterFor);
+  // Each list in name order: "capture" < "outbound"; the passthrough cluster among the instances'.
   return {
-    listeners: [listenerFor(state, proxy)],
-    routes: [route],
-    clusters: instances.map(clusterFor),
+    listeners: capture ? [capture.listener, listenerFor(state, proxy)] : [listenerFor(state, proxy)],
+    routes: capture ? [capture.route, route] : [route],
+    clusters: capture ? [...clusters, capture.cluster].sort((a, b) => byCodeUnits(a.name, b.name)) : clusters,
     endpoints: instances.filter(usesEds).map(loadAssignmentFor),
   };
 }

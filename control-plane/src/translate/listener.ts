@@ -15,7 +15,7 @@ import { laneEntryFor, laneEntryScript } from './lane-entry.js';
 import { LISTENER_NAME, ROUTE_CONFIG_NAME } from './names.js';
 import type { ProxyTarget } from './proxy.js';
 
-const HTTP_CONNECTION_MANAGER = 'envoy.filters.network.http_connection_manager';
+export const HTTP_CONNECTION_MANAGER = 'envoy.filters.network.http_connection_manager';
 const ROUTER = 'envoy.filters.http.router';
 const LUA = 'envoy.filters.http.lua';
 
@@ -29,14 +29,17 @@ function httpFilters(state: MeshState, proxy: ProxyTarget) {
   return [lua, router];
 }
 
-/** AUTO codec: apps may speak HTTP/1.1 (as an HTTP proxy, absolute-form URLs) or h2c for gRPC. */
-function httpConnectionManager(state: MeshState, proxy: ProxyTarget) {
+/**
+ * AUTO codec: apps may speak HTTP/1.1 (as an HTTP proxy, absolute-form URLs) or h2c for gRPC.
+ * `routeConfigName` and `statPrefix` default to the proxy kind's; the capture listener passes its own.
+ */
+export function httpConnectionManager(state: MeshState, proxy: ProxyTarget, names?: { statPrefix: string; routeConfigName: string }) {
   return packAny(HttpConnectionManagerSchema, {
-    statPrefix: LISTENER_NAME[proxy.kind],
+    statPrefix: names?.statPrefix ?? LISTENER_NAME[proxy.kind],
     codecType: HttpConnectionManager_CodecType.AUTO,
     routeSpecifier: {
       case: 'rds',
-      value: { configSource: adsConfigSource(), routeConfigName: ROUTE_CONFIG_NAME[proxy.kind] },
+      value: { configSource: adsConfigSource(), routeConfigName: names?.routeConfigName ?? ROUTE_CONFIG_NAME[proxy.kind] },
     },
     httpFilters: httpFilters(state, proxy),
   });

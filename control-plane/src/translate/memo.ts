@@ -20,6 +20,7 @@ import { RouteSchema } from '../envoy/generated/envoy/config/route/v3/route_comp
 import { RouteConfigurationSchema } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import { laneSlice, lanesByService, type LaneIndex } from '../model/lane-index.js';
 import { STABLE, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
+import { captureResources } from './capture-listener.js';
 import { clusterInit, usesEds } from './cluster.js';
 import { loadAssignmentInit } from './endpoint.js';
 import type { EncodedResource } from './index.js';
@@ -140,10 +141,25 @@ export class TranslationMemo {
   proxyParts(state: MeshState, proxy: ProxyTarget): ProxyParts {
     const index = lanesByService(state);
     const services = visibleServices(state, proxy).map((service) => this.serviceParts(state, service, index));
-    const routes = proxy.kind === 'ingress'
-      ? this.ingressRoutes(state, index)
-      : this.outboundRoutes(state, services.map((parts) => parts.virtualHost));
-    return { resources: [this.listener(state, proxy), routes], bundles: services.flatMap((parts) => parts.bundles) };
+    const virtualHosts = services.map((parts) => parts.virtualHost);
+    const routes = proxy.kind === 'ingress' ? this.ingressRoutes(state, index) : this.outboundRoutes(state, virtualHosts);
+    const resources = [this.listener(state, proxy), routes, ...this.captureParts(state, proxy, virtualHosts)];
+    return { resources, bundles: services.flatMap((parts) => parts.bundles) };
+  }
+
+  /**
+   * What capture adds (translate/capture-listener.ts), with the capture route configuration's
+   * outbound virtual hosts spliced in from their shared encodings: captureRouteConfig lists the
+   * outbound hosts first, then its own.
+   */
+  private captureParts(state: MeshState, proxy: ProxyTarget, virtualHosts: readonly Uint8Array[]): EncodedResource[] {
+    const capture = captureResources(state, proxy, outboundRouteConfig(state, []));
+    if (!capture) return [];
+    return [
+      { name: capture.listener.name, typeUrl: typeUrlOf(ListenerSchema), value: toBinary(ListenerSchema, capture.listener) },
+      { name: capture.route.name, typeUrl: typeUrlOf(RouteConfigurationSchema), value: appendRepeated(RouteConfigurationSchema, capture.route, 'virtualHosts', virtualHosts, 'start') },
+      { name: capture.cluster.name, typeUrl: CLUSTER_TYPE, value: toBinary(ClusterSchema, capture.cluster) },
+    ];
   }
 
   private listener(state: MeshState, proxy: ProxyTarget): EncodedResource {

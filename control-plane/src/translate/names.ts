@@ -16,6 +16,16 @@ export function stableClusterName(service: string): string {
 export const LISTENER_NAME: Record<ProxyKind, string> = { sidecar: 'outbound', ingress: 'ingress' };
 export const ROUTE_CONFIG_NAME: Record<ProxyKind, string> = { sidecar: 'outbound', ingress: 'ingress' };
 
+/**
+ * Transparent capture (capture-listener.ts): the listener iptables redirects to, its route
+ * configuration (the outbound virtual hosts plus a catch-all), and the cluster that forwards what
+ * Laneway does not route to the connection's original destination.
+ */
+export const CAPTURE_LISTENER = 'capture';
+export const CAPTURE_ROUTE_CONFIG = 'capture';
+export const PASSTHROUGH_CLUSTER = 'passthrough';
+export const PASSTHROUGH_VIRTUAL_HOST = 'passthrough';
+
 /** The ingress route configuration's single virtual host. */
 export const INGRESS_VIRTUAL_HOST = 'ingress';
 

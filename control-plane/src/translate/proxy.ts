@@ -9,4 +9,6 @@ export interface ProxyTarget {
   /** Where the proxy's listener binds (the sidecar's outbound listener, or the ingress listener). */
   listenerAddress: string;
   listenerPort: number;
+  /** Sidecars whose pod's outbound TCP is redirected by iptables: where the capture listener binds. */
+  capture?: { address: string; port: number };
 }

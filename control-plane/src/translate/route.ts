@@ -11,6 +11,7 @@ import {
 import { RouteSchema, type VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { STABLE, type MeshState } from '../model/types.js';
 import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
+import { serviceDomains } from './domains.js';
 import { laneDispatch } from './lane-dispatch.js';
 import {
   clusterName,
@@ -71,10 +72,9 @@ function serviceRouting(state: MeshState, service: string, pack: RoutePacker): P
 }
 
 export function serviceVirtualHost(state: MeshState, service: string, pack: RoutePacker = packRoute): VirtualHostInit {
-  const port = state.services[service]!.port;
   // Every field named, not spread in: virtual hosts of one shape encode fast (cluster.ts, clusterInit).
   const { routes, matcher } = serviceRouting(state, service, pack);
-  return { name: service, domains: [service, `${service}:${port}`], routes, matcher };
+  return { name: service, domains: serviceDomains(state.services[service]!), routes, matcher };
 }
 
 /** The sidecar's outbound routes: one virtual host per visible service, matched on Host (with or without port). */

@@ -1,7 +1,9 @@
 // Kubernetes objects -> model: pure, so the mapping is unit-tested without a cluster.
 //
 //   Service `orders` in the watched namespace       -> service "orders" (other namespaces: ignored;
-//                                                      model names are DNS labels, so no "orders.ns")
+//                                                      model names are DNS labels, so no "orders.ns"),
+//                                                      with its namespace and ClusterIPs (capture
+//                                                      routes orders.ns.svc... and <clusterIP>:<port>)
 //   ready Pod with an IP selected by the Service    -> endpoint "<podIP>:<targetPort>"
 //   ...labelled laneway.dev/lane=<lane>             -> endpoint of lane <lane>, never of stable
 //   Lane custom resource `<lane>`                   -> lane <lane> (fallback, owner, expiry, ...)
@@ -38,7 +40,7 @@ export interface KubeServicePort {
 
 export interface KubeService {
   metadata?: KubeMeta;
-  spec?: { selector?: Record<string, string>; ports?: KubeServicePort[] };
+  spec?: { selector?: Record<string, string>; ports?: KubeServicePort[]; clusterIP?: string; clusterIPs?: string[] };
 }
 
 export interface KubePod {
@@ -97,6 +99,13 @@ export function protocolOf(port: KubeServicePort): Protocol {
 function meshPort(service: KubeService): KubeServicePort | undefined {
   const ports = (service.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
   return ports.find((p) => /^(http|grpc|h2c)/.test((p.appProtocol ?? p.name ?? '').toLowerCase())) ?? ports[0];
+}
+
+/** The Service's ClusterIPs; none for a headless Service ("None"). */
+function clusterIPsOf(service: KubeService): string[] {
+  const spec = service.spec ?? {};
+  const ips = spec.clusterIPs ?? (spec.clusterIP === undefined ? [] : [spec.clusterIP]);
+  return [...new Set(ips.filter((ip) => ip !== '' && ip !== 'None'))].sort();
 }
 
 function isReady(pod: KubePod): boolean {
@@ -206,7 +215,9 @@ export function mapKubeObjects(objects: KubeObjects, homeNamespace: string, now 
         laneServices.set(lane, overrides);
       }
     }
-    const checked = validateService({ name, protocol: protocolOf(port), port: port.port, endpoints: [...stable].sort() }, `kubernetes/services/${name}`);
+    const addresses = clusterIPsOf(svc);
+    const service = { name, protocol: protocolOf(port), port: port.port, endpoints: [...stable].sort(), namespace: ns, ...(addresses.length > 0 && { addresses }) };
+    const checked = validateService(service, `kubernetes/services/${name}`);
     if (checked.ok) services[name] = checked.value;
     else errors.push(...checked.errors);
   }
