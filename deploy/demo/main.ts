@@ -4,7 +4,7 @@ import { startDemoService } from './service.js';
 const env = process.env;
 const service = env.SERVICE;
 if (!service) {
-  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL, LANE_HEADER)');
+  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL or CALLEE_PORT, LANE_HEADER)');
   process.exit(2);
 }
 const started = await startDemoService({
@@ -16,6 +16,7 @@ const started = await startDemoService({
   calls: (env.CALLS || '').split(',').filter(Boolean),
   grpcCallees: (env.GRPC_CALLS || '').split(',').filter(Boolean),
   sidecarUrl: env.SIDECAR_URL,
+  calleePort: Number(env.CALLEE_PORT || 8080),
   propagate: [env.LANE_HEADER || 'x-lane', 'baggage'],
 });
 console.log(JSON.stringify({ msg: 'demo service listening', service, lane: env.LANE || 'stable', port: started.port }));

@@ -1,6 +1,8 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
 import { kubernetesLaneBackend } from '../api/lane-backend-kubernetes.js';
+import { registerDashboard } from '../api/dashboard.js';
+import { registerInjectionRoutes } from '../api/injection.js';
 import { buildApi, type ApiOptions, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
@@ -22,10 +24,13 @@ import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push
 import { DEFAULT_REGISTRATION_GRACE_MS, Registrations } from './registrations.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
+import { startInjection } from './webhook-wiring.js';
 
 export interface RunningControlPlane {
   apiPort: number;
   xdsPort: number;
+  /** The sidecar injection webhook's port once it serves (--webhook-port). */
+  webhookPort(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -143,6 +148,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const publisher = new SnapshotPublisher(cache, logger);
   const publishes = publishMetrics();
   const definitions = await startDefinitions(config, logger, store, publisher, publishes);
+  const { kube } = definitions;
   const getState = definitions.current;
   const yamlDefs = definitions.yaml;
 
@@ -164,20 +170,24 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const detachRegistrations = registrations.attach(xds.status);
   const registrationOf = (streamId: number) => registrations.forStream(streamId);
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes, registrationOf });
-  const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerRegistrationRoutes(app, () => registrations.views())];
+  const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status }), (app) => registerRegistrationRoutes(app, () => registrations.views())];
+  const injection = await startInjection(config, logger, kube, debug.context.metrics);
+  apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
   const api = definitionsApi(config, definitions, { store, logger, tokens, plugins: apiPlugins });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
 
   return {
     apiPort,
     xdsPort: xds.port,
+    webhookPort: injection.webhookPort,
     async close() {
       cache.setReady(false);
       detachRegistrations();
       expiry.close();
+      await injection.close();
       await definitions.close();
       await api.close();
       await xds.close();
