@@ -15,4 +15,10 @@ for name in NODE_ID SERVICE LANE LISTENER_ADDRESS LISTENER_PORT ADMIN_PORT XDS_H
   fi
   sed -i "s|\${$name}|$value|g" "$out"
 done
+# REGISTER=host:port: the app's address, an endpoint of (SERVICE, LANE) while this Envoy is connected
+# (what `laneway envoy --register` puts in the node metadata).
+if [ -n "${REGISTER:-}" ]; then
+  awk -v reg="$REGISTER" '{ print } /^    laneway.lane:/ { print "    laneway.register: \"" reg "\"" }' "$out" > "$out.tmp"
+  mv "$out.tmp" "$out"
+fi
 exec envoy -c "$out" --disable-hot-restart "$@"

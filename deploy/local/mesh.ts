@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { MeshState } from '../../control-plane/src/model/types.js';
 import { startDemoService, type DemoService } from '../demo/service.js';
 import { DEMO_LANES, DEMO_SERVICES, demoSpec, ENTRY_SERVICE, grpcCallees, SERVICE_PORT } from '../demo/topology.js';
-import { renderBootstrap, type BootstrapKind } from './bootstrap.js';
+import { renderBootstrap, type BootstrapKind } from '../../control-plane/src/envoy/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from './processes.js';
 
 const HOST = '127.0.0.1';

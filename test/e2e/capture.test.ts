@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { renderBootstrap } from '../../deploy/local/bootstrap.js';
+import { renderBootstrap } from '../../control-plane/src/envoy/bootstrap.js';
 import { waitFor } from '../../deploy/local/processes.js';
 import { envoyBinaryForAnyUid, envWithoutProxy, NetNs, netnsUnavailable } from '../support/netns.js';
 

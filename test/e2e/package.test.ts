@@ -1,8 +1,8 @@
 // The package a user installs: build, `npm pack`, `npm install <tarball>` into an empty folder (its
 // dependencies from the registry or npm's cache, no dev dependencies, no tsx, no sources), then
 // `npx laneway --help` and `npx laneway serve` from there. A service and a lane defined through
-// that control plane's API reach a real ingress Envoy, which routes x-lane to the lane's instance
-// and everything else to stable.
+// that control plane's API reach a real ingress Envoy (run by the installed `laneway envoy`), which
+// routes x-lane to the lane's instance and everything else to stable.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { startDemoService, type DemoService } from '../../deploy/demo/service.js';
-import { renderBootstrap } from '../../deploy/local/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
 import { get, waitForPath } from '../support/mesh-client.js';
 
@@ -109,11 +108,9 @@ describe('the packed package, installed into an empty folder', () => {
 
     const listenerPort = await freePort(HOST);
     const adminPort = await freePort(HOST);
-    const bootstrap = join(work, 'ingress.envoy.yaml');
-    const vars = { NODE_ID: 'ingress', LISTENER_ADDRESS: HOST, LISTENER_PORT: listenerPort, ADMIN_PORT: adminPort, XDS_HOST: HOST, XDS_PORT: xdsPort };
-    writeFileSync(bootstrap, renderBootstrap('ingress', vars));
-    const envoyArgs = ['-c', bootstrap, '--disable-hot-restart', '--concurrency', '1', '-l', 'warn'];
-    envoy = startProcess('ingress', process.env.LANEWAY_ENVOY_BIN ?? 'envoy', envoyArgs, join(work, 'ingress.envoy.log'));
+    // The installed `laneway envoy`: the bootstrap from the package's envoy-configs/, then envoy.
+    const envoyArgs = ['envoy', '--ingress', '--listen', `${HOST}:${listenerPort}`, '--admin', String(adminPort), '--server', `${HOST}:${xdsPort}`, '--', '--concurrency', '1', '-l', 'warn'];
+    envoy = startProcess('ingress', process.execPath, [join(app, 'node_modules/laneway/bin/laneway.js'), ...envoyArgs], join(work, 'ingress.envoy.log'));
 
     const ingress = `http://${HOST}:${listenerPort}`;
     const ms = await waitForPath(ingress, { 'x-lane': 'feature-x' }, 'frontend/feature-x', 60000);

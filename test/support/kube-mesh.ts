@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { renderBootstrap } from '../../deploy/local/bootstrap.js';
+import { renderBootstrap } from '../../control-plane/src/envoy/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
 import { startDemoService, type DemoService } from '../../deploy/demo/service.js';
 import { demoSpec, grpcCallees } from '../../deploy/demo/topology.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { renderBootstrap, renderTemplate } from '../../deploy/local/bootstrap.js';
+import { renderBootstrap, renderTemplate } from '../../control-plane/src/envoy/bootstrap.js';
 
 const envoy = process.env.LANEWAY_ENVOY_BIN ?? 'envoy';
 const common = { LISTENER_ADDRESS: '127.0.0.1', LISTENER_PORT: 15001, ADMIN_PORT: 19001, XDS_HOST: '127.0.0.1', XDS_PORT: 18000 };

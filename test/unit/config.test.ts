@@ -4,14 +4,14 @@ import { ConfigError, parseConfig } from '../../control-plane/src/runtime/config
 
 test('defaults', () => {
   assert.deepEqual(parseConfig([], {}), {
-    dataDir: './data', apiPort: 8080, xdsPort: 18000, host: '127.0.0.1', logLevel: 'info', pushHoldOffMs: 100, pushMaxDelayMs: 1000, maxConcurrentPushes: 100, heapGrowingPercent: 100,
+    dataDir: './data', apiPort: 8080, xdsPort: 18000, host: '127.0.0.1', logLevel: 'info', pushHoldOffMs: 100, pushMaxDelayMs: 1000, maxConcurrentPushes: 100, registrationGraceMs: 10000, heapGrowingPercent: 100,
   });
 });
 
 test('flags beat environment, environment beats defaults', () => {
   const env = { LANEWAY_API_PORT: '9000', LANEWAY_XDS_PORT: '19000', LANEWAY_DATA_DIR: '/env/data', LANEWAY_CONFIG_DIR: '/env/conf', LANEWAY_HOST: '0.0.0.0' };
   assert.deepEqual(parseConfig(['--api-port', '9100', '--config-dir=/flag/conf'], env), {
-    dataDir: '/env/data', apiPort: 9100, xdsPort: 19000, host: '0.0.0.0', configDir: '/flag/conf', logLevel: 'info', pushHoldOffMs: 100, pushMaxDelayMs: 1000, maxConcurrentPushes: 100, heapGrowingPercent: 100,
+    dataDir: '/env/data', apiPort: 9100, xdsPort: 19000, host: '0.0.0.0', configDir: '/flag/conf', logLevel: 'info', pushHoldOffMs: 100, pushMaxDelayMs: 1000, maxConcurrentPushes: 100, registrationGraceMs: 10000, heapGrowingPercent: 100,
   });
 });
 

@@ -14,6 +14,7 @@ import { mergeSources } from '../../control-plane/src/sources/merge.js';
 import { parseDefinitionsFile } from '../../control-plane/src/sources/yaml-dir.js';
 import { DEMO_LANES, DEMO_SERVICES, grpcCallees } from '../../deploy/demo/topology.js';
 import { sourceOfNodeCommand } from '../support/compiled-entry.js';
+import { readDoc } from '../support/docs-blocks.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -114,5 +115,37 @@ test('the mounted definitions are valid and match the local mesh topology', () =
       assert.equal(LANE, lane.name);
       assert.deepEqual(laneEnv, stableEnv, `${service}-${lane.name}`);
     }
+  }
+});
+
+test('the getting-started guide\'s compose file: every Envoy renders a bootstrap envoy accepts, sidecars register their app', () => {
+  const block = readDoc(join(root, 'docs/getting-started.md')).blocks.find((b) => b.lang === 'yaml' && b.text.includes('envoyproxy/envoy'))!;
+  const guide = (parse(block.text, { merge: true }) as typeof compose).services;
+  const dir = mkdtempSync(join(tmpdir(), 'laneway-guide-compose-'));
+  // The guide's compose file lives in try/ of the checkout: its ../ paths are the repository's.
+  const fromTry = (path: string) => join(root, path.replace(/^\.\.\//, ''));
+  try {
+    for (const [name, svc] of Object.entries(guide)) {
+      if (svc.image !== 'envoyproxy/envoy:v1.40.0') continue;
+      const volumes = (svc.volumes ?? []).map((v) => v.replace(/^(\.\.\/[^:]+)/, (p) => fromTry(p)));
+      const container = (path: string) => volumes.map((v) => v.split(':')).find(([, dst]) => path.startsWith(dst!))!;
+      const [scriptSrc, scriptDst] = container(svc.entrypoint![1]!);
+      const [templateDir, templateDst] = container(svc.entrypoint![2]!);
+      const out = join(dir, `${name}.yaml`);
+      const stdout = execFileSync('sh', [svc.entrypoint![1]!.replace(scriptDst!, scriptSrc!), svc.entrypoint![2]!.replace(templateDst!, templateDir!), '--mode', 'validate'], {
+        env: { ...process.env, ...svc.environment, ENVOY_CONFIG_OUT: out },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      assert.match(stdout, /OK/, name);
+      const node = (parse(readFileSync(out, 'utf8')) as { node: { metadata: Record<string, string> } }).node;
+      if (name.endsWith('-sidecar')) {
+        const app = name.slice(0, -'-sidecar'.length);
+        assert.equal(svc.network_mode, `service:${app}`);
+        assert.equal(node.metadata['laneway.register'], `${app}:${guide[app]!.command![4]}`, `${name} registers its app`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -12,7 +12,7 @@ import { planExpiry } from './lane-ttl.js';
 import { applyMergePatch } from './merge-patch.js';
 import { preconditionsOf, setVersionHeader } from './preconditions.js';
 import { byName, errorResponses, LANE_SCHEMA, listOf, mergePatchOf, ref, WRITE_HEADERS } from './schemas.js';
-import { definitionFields, servedObject, type ApiContext, type Versioned } from './views.js';
+import { definitionFields, registeredField, servedObject, type ApiContext, type Versioned } from './views.js';
 
 type ByName = { Params: { name: string } };
 type Body = Record<string, unknown>;
@@ -33,11 +33,11 @@ const LIST_QUERY = { type: 'object', additionalProperties: false, properties: {
   service: { type: 'string', description: 'only lanes that override this service' },
 } };
 
-export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number };
+export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number; registered?: Record<string, string[]> };
 
 /** A lane as its backend holds it, with the seconds it has left. */
 export function laneView(ctx: ApiContext, { lane, ttl, resourceVersion, createdAt, updatedAt }: HeldLane): LaneView {
-  const view: LaneView = { ...lane, ...(ttl && { ttl }), resourceVersion, ...(createdAt && { createdAt }), ...(updatedAt && { updatedAt }) };
+  const view: LaneView = { ...lane, ...registeredField(ctx.registered?.().lanes[lane.name]), ...(ttl && { ttl }), resourceVersion, ...(createdAt && { createdAt }), ...(updatedAt && { updatedAt }) };
   if (lane.expiresAt) view.expiresInSeconds = Math.max(0, Math.floor((Date.parse(lane.expiresAt) - ctx.now().getTime()) / 1000));
   return view;
 }

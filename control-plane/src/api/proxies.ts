@@ -4,14 +4,18 @@ import type { FastifyInstance } from 'fastify';
 import { configDumpJson } from '../debug/config-dump.js';
 import { dumpInput, latestStream, proxyView } from '../debug/proxy-view.js';
 import { isResourceKind, RESOURCE_KINDS, type ResourceKind } from '../debug/resources.js';
+import type { RegistrationView } from '../runtime/registrations.js';
 import type { ProxyStatus, ProxyStatusRegistry } from '../xds/proxy-status.js';
 import { ApiError } from './errors.js';
+import { REGISTRATION_VIEW } from './registrations.js';
 import { errorResponses } from './schemas.js';
 
 /** What the proxy routes need: the connected proxies, and this replica's id to show on them. */
 export interface ProxyContext {
   status: ProxyStatusRegistry;
   replicaId: string;
+  /** The endpoint a proxy's stream registered (`laneway envoy --register`), with its status. */
+  registrationOf?: (streamId: number) => RegistrationView | undefined;
 }
 
 type ById = { Params: { id: string } };
@@ -45,8 +49,15 @@ const PROXY_VIEW = {
     streamId: { type: 'integer' },
     group: { type: 'string' },
     types: { type: 'object', properties: { CDS: TYPE_VIEW, EDS: TYPE_VIEW, LDS: TYPE_VIEW, RDS: TYPE_VIEW } },
+    registration: { ...REGISTRATION_VIEW, description: 'the endpoint this sidecar registered (laneway envoy --register) and its status; absent when it registers none' },
   },
 };
+
+/** The proxy view, with the registration its stream made. */
+function viewOf(ctx: ProxyContext, p: ProxyStatus) {
+  const registration = ctx.registrationOf?.(p.streamId);
+  return { ...proxyView(ctx.status, p, ctx.replicaId), ...(registration && { registration }) };
+}
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 256 } } };
 
 function connected(ctx: ProxyContext, id: string): ProxyStatus {
@@ -72,11 +83,11 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: ProxyContext): vo
       tags, summary: 'Connected proxies and their xDS sync status',
       response: { 200: { type: 'object', properties: { replica: { type: 'string' }, items: { type: 'array', items: PROXY_VIEW } } }, ...errorResponses() },
     },
-  }, async () => ({ replica: ctx.replicaId, items: ctx.status.list().map((p) => proxyView(ctx.status, p, ctx.replicaId)) }));
+  }, async () => ({ replica: ctx.replicaId, items: ctx.status.list().map((p) => viewOf(ctx, p)) }));
 
   app.get<ById>('/v1/proxies/:id', {
     schema: { tags, summary: 'One connected proxy (by node id)', params: ID_PARAMS, response: { 200: PROXY_VIEW, ...errorResponses(404) } },
-  }, async (request) => proxyView(ctx.status, connected(ctx, request.params.id), ctx.replicaId));
+  }, async (request) => viewOf(ctx, connected(ctx, request.params.id)));
 
   app.get<DumpQuery>('/v1/proxies/:id/config_dump', {
     schema: {

@@ -12,6 +12,7 @@ import { SHARED_SCHEMAS } from './schemas.js';
 import { registerServiceRoutes } from './services.js';
 import { registerSettingsRoutes } from './settings.js';
 import type { TokenRegistry } from './tokens.js';
+import type { RegisteredLookup } from './registrations.js';
 import type { ApiContext, Collection } from './views.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -39,6 +40,8 @@ export interface ApiOptions {
   kubernetes?: boolean;
   /** Where /v1/lanes keeps lanes; absent: the store (Kubernetes mode: Lane objects, lane-backend-kubernetes.ts). */
   lanes?: LaneBackend;
+  /** Endpoints registered by sidecars, shown beside the definitions. */
+  registered?: () => RegisteredLookup;
   /** More route groups, registered after the built-in ones. */
   plugins?: ApiPlugin[];
 }
@@ -86,6 +89,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     now: options.now ?? (() => new Date()),
     definedElsewhere: options.definedElsewhere ?? (() => false),
     ...(options.kubernetes && { kubernetes: true }),
+    ...(options.registered && { registered: options.registered }),
   };
   const lanes = options.lanes ?? storeLaneBackend(ctx);
   app.register(async (scope) => {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { MeshState, Service, Settings } from '../model/types.js';
 import type { ObjectMeta } from '../sources/store-contents.js';
 import type { FileStore } from '../sources/store.js';
+import type { RegisteredLookup } from './registrations.js';
 import { ApiError } from './errors.js';
 
 export type Collection = 'services' | 'lanes';
@@ -17,9 +18,16 @@ export interface ApiContext {
   definedElsewhere: (kind: Collection | 'settings', name: string) => boolean;
   /** Kubernetes mode: services defined elsewhere are cluster objects. */
   kubernetes?: boolean;
+  /** Endpoints registered by sidecars, shown beside the definitions (never part of them). */
+  registered?: () => RegisteredLookup;
 }
 
 export type Versioned<T> = T & { resourceVersion: string; createdAt?: string; updatedAt?: string };
+
+/** `registered` for a view when there is any: what sidecars registered, beside what is stored. */
+export function registeredField<T>(value: T | undefined): { registered?: T } {
+  return value === undefined ? {} : { registered: value };
+}
 
 /** The version of an object the API does not hold (the config directory's): from its content. */
 export function contentVersion(value: unknown): string {
@@ -32,7 +40,11 @@ function metaFields(meta: ObjectMeta): { resourceVersion: string; createdAt: str
 
 export function serviceView(ctx: ApiContext, service: Service): Versioned<Service> {
   const meta = ctx.definedElsewhere('services', service.name) ? undefined : ctx.store.getService(service.name)?.meta;
-  return { ...service, ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(service) }) };
+  return {
+    ...service,
+    ...registeredField(ctx.registered?.().stable[service.name]),
+    ...(meta ? metaFields(meta) : { resourceVersion: contentVersion(service) }),
+  };
 }
 
 export function settingsView(ctx: ApiContext, settings: Settings): Versioned<Settings> {
@@ -63,6 +75,6 @@ export function assertWritable(ctx: ApiContext, kind: Collection | 'settings', n
 
 /** The body without the fields the server sets. */
 export function definitionFields(body: Record<string, unknown>): Record<string, unknown> {
-  const { resourceVersion: _v, createdAt: _c, updatedAt: _u, expiresInSeconds: _e, ...definition } = body;
+  const { resourceVersion: _v, createdAt: _c, updatedAt: _u, expiresInSeconds: _e, registered: _r, ...definition } = body;
   return definition;
 }

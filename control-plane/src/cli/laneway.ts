@@ -1,8 +1,9 @@
 // The `laneway` command line: global options, then a command group from commands/index.ts.
 import { pathToFileURL } from 'node:url';
-import type { CliCommand } from './command.js';
+import type { CliCommand, CliContext } from './command.js';
 import { extractGlobalOptions, resolveClientConfig } from './client-config.js';
 import { COMMANDS } from './commands/index.js';
+import { envoyCommand } from './commands/envoy.js';
 import { serveCommand } from './commands/serve.js';
 import { createCliContext, type CliIo } from './context.js';
 import { ClientConfigError, EXIT, UnreachableError, UsageError } from './errors.js';
@@ -18,7 +19,7 @@ function generalUsage(): string {
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}`).join('\n')}
 
-options (any command but serve):
+options (any command but serve and envoy):
   --server URL       control plane REST API (env LANEWAY_SERVER, default http://127.0.0.1:8080)
   --token TOKEN      API token (env LANEWAY_TOKEN)
   --config FILE      YAML with server and token (env LANEWAY_CONFIG, default ~/.config/laneway/config.yaml)
@@ -36,6 +37,8 @@ const wantsHelp = (args: string[]) => args.some((a) => a === '--help' || a === '
 export async function runCli(argv: string[], io: CliEnvironment): Promise<number> {
   // serve takes the control plane's own flags, untouched.
   if (argv[0] === 'serve') return serveCommand.run(argv.slice(1), undefined as never);
+  // envoy talks to the xDS server, not the REST API: its --server is the xDS address.
+  if (argv[0] === 'envoy') return runEnvoyCommand(argv.slice(1), io);
   let command: CliCommand | undefined;
   try {
     const { options, rest } = extractGlobalOptions(argv);
@@ -62,6 +65,20 @@ export async function runCli(argv: string[], io: CliEnvironment): Promise<number
     io.stderr(`laneway: ${(err as Error)?.message ?? String(err)}\n`);
     if (err instanceof ClientConfigError) return EXIT.usage;
     return err instanceof UnreachableError ? EXIT.unreachable : EXIT.failed;
+  }
+}
+
+async function runEnvoyCommand(args: string[], io: CliEnvironment): Promise<number> {
+  if (wantsHelp(args.slice(0, args.includes('--') ? args.indexOf('--') : undefined))) {
+    io.stdout(`${envoyCommand.usage}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await envoyCommand.run(args, { stdout: io.stdout, stderr: io.stderr } as CliContext);
+  } catch (err) {
+    const usage = err instanceof UsageError ? `\n${envoyCommand.usage}\n` : '\n';
+    io.stderr(`laneway envoy: ${(err as Error).message}${usage}`);
+    return err instanceof UsageError ? EXIT.usage : EXIT.failed;
   }
 }
 

@@ -79,7 +79,7 @@ function isHost(host: string): boolean {
 }
 
 /** Why `value` is not "host:port", or undefined when it is. */
-function endpointProblem(value: unknown): string | undefined {
+export function endpointProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return typeReason(value, 'a "host:port" string');
   const colon = value.lastIndexOf(':');
   const host = value.slice(0, colon);

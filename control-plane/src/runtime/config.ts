@@ -22,6 +22,8 @@ export interface ControlPlaneConfig {
   pushMaxDelayMs?: number;
   /** Change pushes in flight across all ADS streams (xds/push-limiter.ts); 0: no cap. */
   maxConcurrentPushes?: number;
+  /** How long an endpoint registered by a sidecar (`laneway envoy --register`) outlives its last stream. */
+  registrationGraceMs?: number;
   /** V8's old-generation growth after a major GC, in percent of the live heap (runtime/heap-growth.ts); 0: V8 chooses. */
   heapGrowingPercent?: number;
   /** Sidecar injection webhook (HTTPS) on this port; absent: no webhook (docs/kubernetes.md). */
@@ -66,6 +68,7 @@ const OPTIONS: OptionSpec[] = [
   { key: 'pushHoldOffMs', flag: '--push-hold-off-ms', env: 'LANEWAY_PUSH_HOLD_OFF_MS', kind: 'ms', default: '100' },
   { key: 'pushMaxDelayMs', flag: '--push-max-delay-ms', env: 'LANEWAY_PUSH_MAX_DELAY_MS', kind: 'ms', default: '1000' },
   { key: 'maxConcurrentPushes', flag: '--max-concurrent-pushes', env: 'LANEWAY_MAX_CONCURRENT_PUSHES', kind: 'count', default: '100' },
+  { key: 'registrationGraceMs', flag: '--registration-grace-ms', env: 'LANEWAY_REGISTRATION_GRACE_MS', kind: 'ms', default: '10000' },
   { key: 'webhookPort', flag: '--webhook-port', env: 'LANEWAY_WEBHOOK_PORT', kind: 'port' },
   { key: 'webhookCert', flag: '--webhook-cert', env: 'LANEWAY_WEBHOOK_CERT', kind: 'string' },
   { key: 'webhookKey', flag: '--webhook-key', env: 'LANEWAY_WEBHOOK_KEY', kind: 'string' },

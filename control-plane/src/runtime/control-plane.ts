@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import { kubernetesLaneBackend } from '../api/lane-backend-kubernetes.js';
 import { registerDashboard } from '../api/dashboard.js';
 import { registerInjectionRoutes } from '../api/injection.js';
-import { buildApi, type ApiPlugin } from '../api/server.js';
+import { buildApi, type ApiOptions, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
 import { LaneExpiry } from '../sources/expiry.js';
 import { mergeSources } from '../sources/merge.js';
+import { registeredEndpoints, withRegistrations } from '../sources/registered.js';
+import { registerRegistrationRoutes } from '../api/registrations.js';
 import { startKubernetesMode, withKubernetes } from '../sources/kubernetes/index.js';
 import { KubeLaneWriter } from '../sources/kubernetes/lane-writer.js';
 import { loadKubeConfig } from '../sources/kubernetes/watch.js';
@@ -19,6 +21,7 @@ import type { ControlPlaneConfig } from './config.js';
 import { proxyTargetFromNode } from './node-target.js';
 import { publishMetrics, type PublishMetrics } from './metrics.js';
 import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
+import { DEFAULT_REGISTRATION_GRACE_MS, Registrations } from './registrations.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
 import { startInjection } from './webhook-wiring.js';
@@ -42,9 +45,13 @@ async function loadTokens(config: ControlPlaneConfig, logger: Logger): Promise<T
   return new TokenRegistry(tokens);
 }
 
-/** The merged definitions (store, config directory, Kubernetes), kept current and published, spaced. */
+/** The merged definitions (store, config directory, Kubernetes) and registered endpoints, kept current and published, spaced. */
 interface Definitions {
+  /** What is served: the definitions with the registered endpoints. */
   current(): MeshState;
+  /** The definitions alone: what the REST API shows and writes against. */
+  defined(): MeshState;
+  registrations: Registrations;
   yaml(): YamlDefinitions;
   kube: Awaited<ReturnType<typeof startKubernetesMode>>;
   close(): Promise<void>;
@@ -60,7 +67,8 @@ function debounceSettings(config: ControlPlaneConfig) {
 
 async function startDefinitions(config: ControlPlaneConfig, logger: Logger, store: FileStore, publisher: SnapshotPublisher, publishes: PublishMetrics): Promise<Definitions> {
   let yamlDefs: YamlDefinitions = { services: {}, lanes: {} };
-  let current: MeshState = store.state();
+  let defined: MeshState = store.state();
+  let current: MeshState = defined;
   let kube: Awaited<ReturnType<typeof startKubernetesMode>>;
   let reasons = new Set<string>();
   const push = new PushDebounce(debounceSettings(config), () => {
@@ -75,10 +83,19 @@ async function startDefinitions(config: ControlPlaneConfig, logger: Logger, stor
       logger.error({ why, errors }, 'definitions are inconsistent; keeping the last good state');
       return;
     }
-    current = state;
+    defined = state;
+    const served = withRegistrations(state, registrations.endpoints());
+    registrations.setOutcomes(served.outcomes);
+    current = served.state;
     reasons.add(why);
     push.trigger();
   };
+  const registrations = new Registrations({
+    graceMs: config.registrationGraceMs ?? DEFAULT_REGISTRATION_GRACE_MS,
+    ...(config.kubernetes && { refusal: 'Kubernetes mode: pods are the registry (a pod labelled with its lane); --register is refused' }),
+    logger,
+    onChange: () => recompute('registrations changed'),
+  });
 
   const yamlWatch = config.configDir
     ? await watchYamlDir(
@@ -95,14 +112,30 @@ async function startDefinitions(config: ControlPlaneConfig, logger: Logger, stor
   recompute('startup');
   return {
     current: () => current,
+    defined: () => defined,
+    registrations,
     yaml: () => yamlDefs,
     kube,
     async close() {
+      registrations.close();
       push.close();
       yamlWatch?.close();
       await kube?.close();
     },
   };
+}
+
+/** The REST API over the definitions (registered endpoints show beside them, never in them). */
+function definitionsApi(config: ControlPlaneConfig, definitions: Definitions, opts: Pick<ApiOptions, 'store' | 'logger' | 'tokens' | 'plugins'>) {
+  const { kube, registrations } = definitions;
+  const yamlDefs = definitions.yaml;
+  // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
+  const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
+    kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
+  // ...but lanes are written as Lane objects, which every replica watches.
+  const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState: definitions.defined });
+  const registered = () => registeredEndpoints(registrations.endpoints(), registrations.outcomes());
+  return buildApi({ ...opts, getState: definitions.defined, registered, ready: () => true, definedElsewhere, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
 }
 
 export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
@@ -133,16 +166,14 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     config.xdsPort,
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
-  const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
-  const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status })];
+  const { registrations } = definitions;
+  const detachRegistrations = registrations.attach(xds.status);
+  const registrationOf = (streamId: number) => registrations.forStream(streamId);
+  const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes, registrationOf });
+  const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status }), (app) => registerRegistrationRoutes(app, () => registrations.views())];
   const injection = await startInjection(config, logger, kube, debug.context.metrics);
   apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
-  // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
-  const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
-    kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
-  // ...but lanes are written as Lane objects, which every replica watches.
-  const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState });
-  const api = buildApi({ store, getState, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
+  const api = definitionsApi(config, definitions, { store, logger, tokens, plugins: apiPlugins });
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
@@ -154,6 +185,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     webhookPort: injection.webhookPort,
     async close() {
       cache.setReady(false);
+      detachRegistrations();
       expiry.close();
       await injection.close();
       await definitions.close();

@@ -12,6 +12,7 @@ import type { YamlDefinitions } from '../sources/yaml-dir.js';
 import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
 import type { PushLimiter } from '../xds/push-limiter.js';
 import { xdsMetrics, type PublishMetrics } from './metrics.js';
+import type { RegistrationView } from './registrations.js';
 import type { SnapshotPublisher } from './snapshot-publisher.js';
 
 export interface DebugWiringOptions {
@@ -32,6 +33,8 @@ export interface DebugWiringOptions {
   env?: NodeJS.ProcessEnv;
   /** Served on /metrics beside the xDS counters. */
   publishes?: PublishMetrics;
+  /** The endpoint a stream registered, shown in the proxy views. */
+  registrationOf?: (streamId: number) => RegistrationView | undefined;
 }
 
 export interface DebugWiring {
@@ -76,6 +79,7 @@ export function wireDebugging(opts: DebugWiringOptions): DebugWiring {
     replicaId: opts.replicaId ?? (env.LANEWAY_REPLICA_ID || hostname()),
     metrics: metrics.registry,
     ...(faults && { faults }),
+    ...(opts.registrationOf && { registrationOf: opts.registrationOf }),
   };
   return { context, plugin: (app) => registerDebugRoutes(app, context), close: () => metrics.detach() };
 }

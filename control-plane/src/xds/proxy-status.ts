@@ -121,6 +121,12 @@ export class ProxyStatusRegistry extends EventEmitter<ProxyEventMap> {
       .map(copyStatus);
   }
 
+  /** One stream's status (a copy), e.g. to read its node metadata on a connect event. */
+  get(streamId: number): ProxyStatus | undefined {
+    const p = this.proxies.get(streamId);
+    return p && copyStatus(p);
+  }
+
   forNode(nodeId: string): ProxyStatus[] {
     return this.list().filter((p) => p.nodeId === nodeId);
   }

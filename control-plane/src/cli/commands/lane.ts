@@ -7,6 +7,8 @@ import { timeLeft } from '../output.js';
 type LaneView = {
   name: string; fallback?: string; services: Record<string, string[]>; owner?: string; description?: string;
   labels?: Record<string, string>; ttl?: string; expiresAt?: string; expiresInSeconds?: number; resourceVersion: string;
+  /** Endpoints sidecars registered (laneway envoy --register), beside the stored ones. */
+  registered?: Record<string, string[]>;
 };
 
 const USAGE = `usage: laneway lane <command>
@@ -20,7 +22,9 @@ const USAGE = `usage: laneway lane <command>
   remove-service LANE SERVICE [--if-match VERSION]`;
 
 function laneRow(lane: LaneView): string[] {
-  return [lane.name, lane.fallback ?? 'stable', Object.keys(lane.services).join(',') || '-', lane.owner ?? '-', timeLeft(lane.expiresInSeconds)];
+  const registeredOnly = Object.keys(lane.registered ?? {}).filter((s) => !Object.hasOwn(lane.services, s)).map((s) => `${s} (registered)`);
+  const services = [...Object.keys(lane.services), ...registeredOnly];
+  return [lane.name, lane.fallback ?? 'stable', services.join(',') || '-', lane.owner ?? '-', timeLeft(lane.expiresInSeconds)];
 }
 const LANE_COLUMNS = ['NAME', 'FALLBACK', 'SERVICES', 'OWNER', 'TIME LEFT'];
 
@@ -31,6 +35,7 @@ function laneDetail(lane: LaneView): string[][] {
   if (lane.labels && Object.keys(lane.labels).length > 0) rows.push(['labels', Object.entries(lane.labels).map(([k, v]) => `${k}=${v}`).join(',')]);
   if (lane.expiresAt) rows.push(['expires', `${lane.expiresAt} (in ${timeLeft(lane.expiresInSeconds)}${lane.ttl ? `, ttl ${lane.ttl}` : ''})`]);
   for (const [service, endpoints] of Object.entries(lane.services)) rows.push([`services/${service}`, endpoints.join(',')]);
+  for (const [service, endpoints] of Object.entries(lane.registered ?? {})) rows.push([`registered/${service}`, endpoints.join(',')]);
   rows.push(['resourceVersion', lane.resourceVersion]);
   return rows;
 }

@@ -13,6 +13,15 @@ function nackLines(p: ProxyView): string[] {
   return XDS.filter((t) => p.types[t]?.nackError).map((t) => `${p.id} ${t} NACKED: ${p.types[t]!.nackError!.trim()}\n`);
 }
 
+type Registered = ProxyView & { registration?: { service: string; lane: string; address: string; status: string; reason?: string } };
+
+/** What a sidecar registered (laneway envoy --register); `all`: active ones too, not only conflicts and refusals. */
+function registrationLines(p: Registered, all: boolean): string[] {
+  const r = p.registration;
+  if (!r || (!all && r.status === 'active')) return [];
+  return [`${p.id} registers ${r.address} as ${r.service}/${r.lane}: ${r.status.toUpperCase()}${r.reason ? `: ${r.reason}` : ''}\n`];
+}
+
 async function status(args: string[], ctx: CliContext): Promise<number> {
   const { named } = parseCommandArgs(args, {}, ['proxy?']);
   if (named.proxy !== undefined) return statusOfOne(named.proxy, ctx);
@@ -21,7 +30,7 @@ async function status(args: string[], ctx: CliContext): Promise<number> {
   const items = (answer.body as { items: ProxyView[] }).items;
   const rows = items.map((p) => [p.id, p.kind ?? '-', p.service ?? '-', p.lane ?? '-', ...XDS.map((t) => p.types[t]?.status ?? '-'), p.replica]);
   ctx.print(answer.body, { columns: ['NAME', 'KIND', 'SERVICE', 'LANE', ...XDS, 'REPLICA'], rows });
-  if (ctx.output === 'table') for (const p of items) for (const line of nackLines(p)) ctx.stdout(line);
+  if (ctx.output === 'table') for (const p of items) for (const line of [...nackLines(p), ...registrationLines(p, false)]) ctx.stdout(line);
   return EXIT.ok;
 }
 
@@ -36,7 +45,7 @@ async function statusOfOne(id: string, ctx: CliContext): Promise<number> {
   ctx.print(p, { columns: ['TYPE', 'STATUS', 'SENT', 'ACKED', 'NONCE', 'RESPONSES', 'NACKS', 'RESOURCES'], rows });
   if (ctx.output === 'table') {
     ctx.stdout(`\n${p.id}: ${p.kind ?? 'unknown kind'}${p.service ? ` of ${p.service}` : ''}, connected to ${p.replica} since ${p.connectedAt}\n`);
-    for (const line of nackLines(p)) ctx.stdout(line);
+    for (const line of [...nackLines(p), ...registrationLines(p, true)]) ctx.stdout(line);
   }
   return EXIT.ok;
 }

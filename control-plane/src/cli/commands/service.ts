@@ -5,10 +5,11 @@ import type { CliCommand, CliContext } from '../command.js';
 import { EXIT, reportApiError, UsageError } from '../errors.js';
 import { readStdin } from './apply.js';
 
-type ServiceView = { name: string; protocol: string; port: number; endpoints: string[]; resourceVersion: string };
+type ServiceView = { name: string; protocol: string; port: number; endpoints: string[]; registered?: string[]; resourceVersion: string };
 
 const COLUMNS = ['NAME', 'PROTOCOL', 'PORT', 'ENDPOINTS'];
-const row = (s: ServiceView) => [s.name, s.protocol, String(s.port), s.endpoints.join(',') || '-'];
+const endpoints = (s: ServiceView) => [...s.endpoints, ...(s.registered ?? []).map((e) => `${e} (registered)`)];
+const row = (s: ServiceView) => [s.name, s.protocol, String(s.port), endpoints(s).join(',') || '-'];
 
 async function list(args: string[], ctx: CliContext): Promise<number> {
   parseCommandArgs(args, {}, []);

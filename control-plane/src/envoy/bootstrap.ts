@@ -1,11 +1,20 @@
-// Renders an envoy-configs/ template: every ${NAME} must be given, so a typo fails loudly.
-import { readFileSync } from 'node:fs';
+// Renders an envoy-configs/ template: every ${NAME} must be given, so a typo fails loudly. One
+// renderer for `laneway envoy`, the local mesh and the tests.
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type BootstrapKind = 'sidecar' | 'ingress';
 
+// envoy-configs/ sits at the package root: three levels up from this file in a checkout
+// (control-plane/src/envoy/), four from its compiled copy (dist/control-plane/src/envoy/).
+const CANDIDATES = ['../../../envoy-configs/', '../../../../envoy-configs/'];
+
 export function templatePath(kind: BootstrapKind): string {
-  return fileURLToPath(new URL(`../../envoy-configs/${kind}.yaml`, import.meta.url));
+  for (const dir of CANDIDATES) {
+    const path = fileURLToPath(new URL(`${dir}${kind}.yaml`, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`envoy-configs/${kind}.yaml not found next to the laneway package`);
 }
 
 export function renderTemplate(template: string, vars: Record<string, string | number>): string {
