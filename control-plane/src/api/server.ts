@@ -53,18 +53,20 @@ const AJV_OPTIONS = {
   allowUnionTypes: true,
 };
 
-function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | undefined): void {
+function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | undefined, store: FileStore): void {
   const schema = (summary: string, status: string) => ({
     tags: ['operations'], summary, security: [],
     response: { 200: { type: 'object', properties: { status: { type: 'string', enum: [status] } } } },
   });
   app.get('/healthz', { schema: schema('Liveness: the process answers', 'ok'), config: { access: 'public' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', {
-    schema: { ...schema('Readiness: definitions are loaded and served', 'ready'), response: { ...schema('', 'ready').response, 503: { description: 'not ready yet', $ref: 'Error#' } } },
+    schema: { ...schema('Readiness: definitions are loaded and served', 'ready'), response: { ...schema('', 'ready').response, 503: { description: 'not ready yet, or the data directory refuses writes (the message says which)', $ref: 'Error#' } } },
     config: { access: 'public' },
   }, async (_request, reply) => {
-    if (ready?.()) return { status: 'ready' };
-    return sendError(reply, new ApiError(503, 'not_ready', 'the control plane is not ready yet'));
+    if (!ready?.()) return sendError(reply, new ApiError(503, 'not_ready', 'the control plane is not ready yet'));
+    const storage = store.storageProblem();
+    if (storage) return sendError(reply, new ApiError(503, 'not_ready', `${storage.message} (since ${storage.since})`, [{ path: 'dataDir', reason: storage.code }]));
+    return { status: 'ready' };
   });
 }
 
@@ -89,7 +91,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   };
   const lanes = options.lanes ?? storeLaneBackend(ctx);
   app.register(async (scope) => {
-    registerHealthRoutes(scope, options.ready);
+    registerHealthRoutes(scope, options.ready, options.store);
     registerServiceRoutes(scope, ctx);
     registerLaneRoutes(scope, ctx, lanes);
     registerLaneServiceRoutes(scope, ctx, lanes);

@@ -12,6 +12,7 @@ import { startKubernetesMode, withKubernetes } from '../sources/kubernetes/index
 import { KubeLaneWriter } from '../sources/kubernetes/lane-writer.js';
 import { loadKubeConfig } from '../sources/kubernetes/watch.js';
 import { FileStore } from '../sources/store.js';
+import { lockDataDir } from '../sources/data-dir-lock.js';
 import { watchYamlDir, type YamlDefinitions } from '../sources/yaml-dir.js';
 import { SnapshotCache } from '../xds/cache.js';
 import { startXdsServer } from '../xds/server.js';
@@ -105,9 +106,19 @@ async function startDefinitions(config: ControlPlaneConfig, logger: Logger, stor
   };
 }
 
+/** One writer per data directory, for as long as this process runs: a second control plane stops here. */
+async function openLockedStore(dataDir: string) {
+  const lock = await lockDataDir(dataDir);
+  const store = await FileStore.open(dataDir).catch((err: Error) => {
+    lock.release();
+    throw err;
+  });
+  return { store, lock };
+}
+
 export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
   const tokens = await loadTokens(config, logger);
-  const store = await FileStore.open(config.dataDir);
+  const { store, lock } = await openLockedStore(config.dataDir);
   // Before the first snapshot: lanes that expired while the control plane was down are never served.
   const expiry = new LaneExpiry({ store, logger });
   await expiry.start();
@@ -162,6 +173,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       debug.close();
       // Last: nothing above can write any more; folds the journal into state.json.
       await store.close();
+      lock.release();
     },
   };
 }
