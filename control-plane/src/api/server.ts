@@ -1,4 +1,5 @@
 // The REST API: a Fastify instance with every route registered; the caller decides where it listens.
+import type { SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { MeshState } from '../model/types.js';
 import type { FileStore } from '../sources/store.js';
@@ -41,6 +42,8 @@ export interface ApiOptions {
   lanes?: LaneBackend;
   /** More route groups, registered after the built-in ones. */
   plugins?: ApiPlugin[];
+  /** Serve https with this certificate (runtime/tls-servers.ts); absent: plain http. */
+  https?: SecureContextOptions;
 }
 
 const AJV_OPTIONS = {
@@ -71,7 +74,9 @@ function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | und
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS } });
+  const common = { loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS } };
+  // An https instance differs from an http one only in its raw server's type.
+  const app = (options.https ? Fastify({ ...common, https: options.https }) : Fastify(common)) as unknown as FastifyInstance;
   // Only JSON bodies: text/plain would otherwise reach handlers as a string instead of a 415.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));

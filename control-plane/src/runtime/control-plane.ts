@@ -23,6 +23,8 @@ import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
 import { startInjection } from './webhook-wiring.js';
+import type { TlsFiles } from './tls-files.js';
+import { apiTlsOptions, tlsFilesOf, watchApiCertificates, xdsServerCredentials } from './tls-servers.js';
 
 export interface RunningControlPlane {
   apiPort: number;
@@ -106,6 +108,24 @@ async function startDefinitions(config: ControlPlaneConfig, logger: Logger, stor
   };
 }
 
+/** The ADS server: each node's group from its metadata; TLS when the configuration names certificates. */
+function startXds(config: ControlPlaneConfig, logger: Logger, cache: SnapshotCache, publisher: SnapshotPublisher, tls: TlsFiles | undefined) {
+  return startXdsServer(
+    {
+      cache,
+      logger,
+      ...(tls && { credentials: xdsServerCredentials(tls) }),
+      ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
+      groupForNode: (node) => {
+        const target = proxyTargetFromNode(node);
+        return 'error' in target ? target : { group: publisher.register(target) };
+      },
+    },
+    config.host,
+    config.xdsPort,
+  );
+}
+
 /** One writer per data directory, for as long as this process runs: a second control plane stops here. */
 async function openLockedStore(dataDir: string) {
   const lock = await lockDataDir(dataDir);
@@ -126,23 +146,10 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const publisher = new SnapshotPublisher(cache, logger);
   const publishes = publishMetrics();
   const definitions = await startDefinitions(config, logger, store, publisher, publishes);
-  const { kube } = definitions;
-  const getState = definitions.current;
-  const yamlDefs = definitions.yaml;
+  const { kube, current: getState, yaml: yamlDefs } = definitions;
 
-  const xds = await startXdsServer(
-    {
-      cache,
-      logger,
-      ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
-      groupForNode: (node) => {
-        const target = proxyTargetFromNode(node);
-        return 'error' in target ? target : { group: publisher.register(target) };
-      },
-    },
-    config.host,
-    config.xdsPort,
-  );
+  const tls = tlsFilesOf(config, logger);
+  const xds = await startXds(config, logger, cache, publisher, tls);
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status })];
@@ -153,11 +160,12 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
   // ...but lanes are written as Lane objects, which every replica watches.
   const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState });
-  const api = buildApi({ store, getState, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
+  const api = buildApi({ store, getState, ready: () => true, logger, tokens, definedElsewhere, plugins: apiPlugins, kubernetes: kube !== undefined, ...(lanes && { lanes }), ...(tls && { https: apiTlsOptions(tls) }) });
+  if (tls) watchApiCertificates(tls, api.server);
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir, tls: tls !== undefined, mtls: config.clientCa !== undefined }, 'laneway control plane ready');
 
   return {
     apiPort,
@@ -174,6 +182,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       // Last: nothing above can write any more; folds the journal into state.json.
       await store.close();
       lock.release();
+      tls?.close();
     },
   };
 }
