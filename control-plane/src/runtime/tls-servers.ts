@@ -76,6 +76,10 @@ export function watchApiCertificates(files: TlsFiles, server: object): () => voi
 
 /** The certificate files the configuration names, read and watched; undefined: plain text. */
 export function tlsFilesOf(config: ControlPlaneConfig, logger: Logger): TlsFiles | undefined {
-  if (!config.tlsCert || !config.tlsKey) return undefined;
+  if (!config.tlsCert || !config.tlsKey) {
+    // Plain text is the default, meant for loopback; elsewhere say so once.
+    if (!/^(127\.|localhost$|::1$|\[::1\]$)/.test(config.host)) logger.warn({ host: config.host }, 'the API and xDS listen in plain text beyond loopback; set --tls-cert and --tls-key (and --client-ca for Envoys) to encrypt them');
+    return undefined;
+  }
   return new TlsFiles({ cert: config.tlsCert, key: config.tlsKey, ...(config.clientCa && { clientCa: config.clientCa }) }, logger);
 }
