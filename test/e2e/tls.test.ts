@@ -138,7 +138,10 @@ describe('TLS and mTLS', () => {
     const foreign = await startEnvoy('other-ca', { ca: ca.cert, serverName: SERVER_NAME, clientCert: stranger.cert, clientKey: stranger.key });
     for (const envoy of [bare, foreign]) {
       await waitFor(`${envoy.name} to have tried twice`, async () => ((await counters(envoy.adminPort, ['cluster.laneway_xds.upstream_cx_total']))['cluster.laneway_xds.upstream_cx_total'] ?? 0) >= 2, 20000);
-      assert.equal((await counters(envoy.adminPort, ['control_plane.connected_state']))['control_plane.connected_state'], 0, `${envoy.name} is not connected`);
+      // Not connected_state: over TLS 1.3 a client finishes its side of the handshake before the
+      // server checks its certificate, so Envoy may count a stream as open for a moment.
+      const updates = await counters(envoy.adminPort, ['cluster_manager.cds.update_success', 'listener_manager.lds.update_success']);
+      assert.deepEqual([updates['cluster_manager.cds.update_success'] ?? 0, updates['listener_manager.lds.update_success'] ?? 0], [0, 0], `${envoy.name} got no configuration`);
       assert.equal((await viaSidecar(envoy.listenerPort)).status, 0, `${envoy.name} got no listener`);
     }
     const proxies = JSON.stringify((await api('GET', '/v1/proxies')).body);
