@@ -37,8 +37,19 @@ describe('data directory lock', () => {
     `], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => holder.stdout!.on('data', (c: Buffer) => c.toString().includes('locked') && resolve()));
     await assert.rejects(lockDataDir(dir), new RegExp(`in use by another control plane \\(pid ${holder.pid} `));
+    // Without a flock command the PID in the file guards the directory while that process lives.
+    const withoutFlock = () => {
+      const path = process.env.PATH;
+      process.env.PATH = '/nonexistent';
+      return lockDataDir(dir).finally(() => (process.env.PATH = path));
+    };
+    await assert.rejects(withoutFlock(), new RegExp(`in use by another control plane \\(pid ${holder.pid} `));
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.once('exit', resolve));
     (await lockDataDir(dir)).release();
+    const byPid = await withoutFlock();
+    assert.equal(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid, process.pid);
+    byPid.release();
+    assert.equal(readFileSync(join(dir, 'lock'), 'utf8'), '', 'released: no PID left to guard the directory');
   });
 });

@@ -5,6 +5,7 @@
 // lock file can block the next start. Node has no flock call, so util-linux's (or busybox's)
 // `flock -n <fd>` takes it on the descriptor this process opened and passes down; the lock stays
 // with that open file after the helper exits. The file also says who holds it, for the refusal.
+// Where there is no flock command, the PID in the file is checked instead (a weaker fallback).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { hostname } from 'node:os';
@@ -20,14 +21,16 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** Runs `flock -n -x 3` on `fd`: resolves true when the lock is now ours, false when another open file has it. */
-function flockNonBlocking(fd: number): Promise<boolean> {
+/**
+ * Runs `flock -n -x 3` on `fd`: resolves true when the lock is now ours, false when another open
+ * file has it, 'missing' when there is no flock command.
+ */
+function flockNonBlocking(fd: number): Promise<boolean | 'missing'> {
   return new Promise((resolve, reject) => {
     const child = spawn('flock', ['-n', '-x', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'ENOENT' ? new Error('the `flock` command (util-linux or busybox) is needed to lock the data directory and is not on PATH') : err));
+    child.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve('missing') : reject(err)));
     child.on('close', (code) => {
       if (code === 0) resolve(true);
       // util-linux and busybox both exit 1 when the lock is held; anything on stderr is a real error.
@@ -35,6 +38,27 @@ function flockNonBlocking(fd: number): Promise<boolean> {
       else reject(new Error(`flock failed (exit ${code}): ${stderr.trim()}`));
     });
   });
+}
+
+/**
+ * Without a flock command (macOS has none by default): the holder the file names is taken to hold
+ * it while a process with its PID runs on this host. Weaker (two starts racing, a reused PID), so
+ * it is a fallback with a warning, not the way.
+ */
+function pidFileFree(text: string): boolean {
+  let holder: { pid?: unknown; host?: unknown };
+  try {
+    holder = JSON.parse(text);
+  } catch {
+    return true;
+  }
+  if (holder.host !== hostname() || typeof holder.pid !== 'number' || holder.pid === process.pid) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function describeHolder(text: string): string {
@@ -54,12 +78,17 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   fs.mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);
   const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-  let acquired: boolean;
+  let acquired: boolean | 'missing';
   try {
     acquired = await flockNonBlocking(fd);
   } catch (err) {
     fs.closeSync(fd);
     throw err;
+  }
+  const byPid = acquired === 'missing';
+  if (byPid) {
+    process.emitWarning(`no flock command on PATH (util-linux or busybox): the data directory ${dataDir} is guarded by the PID in ${path} only`);
+    acquired = pidFileFree(fs.readFileSync(path, 'utf8'));
   }
   if (!acquired) {
     const holder = describeHolder(fs.readFileSync(path, 'utf8'));
@@ -75,6 +104,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     release() {
       if (!open) return;
       open = false;
+      // A PID left in the file would guard the directory for whatever process gets that PID next.
+      if (byPid) fs.ftruncateSync(fd, 0);
       fs.closeSync(fd);
     },
   };
