@@ -17,6 +17,8 @@ export async function serve(argv: string[]): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { component: 'laneway' } });
   const running = await startControlPlane(config, logger).catch((err: Error) => {
     logger.fatal({ err }, 'control plane failed to start');
+    // Said plainly too: the usual cause is another control plane on the same --data-dir.
+    console.error(`laneway: ${err.message}`);
     process.exit(1);
   });
   let stopping = false;

@@ -15,6 +15,8 @@ export interface AdsClientNode {
   id: string;
   cluster?: string;
   metadata?: Record<string, unknown>;
+  /** Sent as node.user_agent_build_version, as Envoy does. */
+  envoyVersion?: [number, number, number];
 }
 
 export interface RequestInit {
@@ -23,6 +25,12 @@ export interface RequestInit {
   versionInfo?: string;
   responseNonce?: string;
   errorDetail?: { code?: number; message: string };
+}
+
+function buildVersion(version: [number, number, number] | undefined) {
+  if (!version) return {};
+  const [majorNumber, minorNumber, patch] = version;
+  return { userAgentName: 'envoy', userAgentVersionType: { case: 'userAgentBuildVersion' as const, value: { version: { majorNumber, minorNumber, patch } } } };
 }
 
 export class AdsClient {
@@ -65,7 +73,7 @@ export class AdsClient {
       responseNonce: init.responseNonce ?? '',
       ...(init.errorDetail ? { errorDetail: { code: init.errorDetail.code ?? 3, message: init.errorDetail.message } } : {}),
     };
-    if (!this.sentNode && this.node) msg.node = { id: this.node.id, cluster: this.node.cluster ?? '', metadata: this.node.metadata as never };
+    if (!this.sentNode && this.node) msg.node = { id: this.node.id, cluster: this.node.cluster ?? '', metadata: this.node.metadata as never, ...buildVersion(this.node.envoyVersion) };
     this.sentNode = true;
     this.call.write(create(DiscoveryRequestSchema, msg));
   }

@@ -145,7 +145,11 @@ describe('laneway CLI', () => {
     const fromFile = await laneway(['service', 'list', '--config', config]);
     assert.deepEqual([fromFile.code, fromFile.stdout], [0, 'NAME   PROTOCOL   PORT   ENDPOINTS\n']);
     writeFileSync(config, 'server: 1\ncolour: red\n');
-    assert.deepEqual(await laneway(['service', 'list'], { LANEWAY_CONFIG: config }), { code: 2, stdout: '', stderr: `laneway: config file ${config}: unknown field colour (allowed: server, token)\n` });
+    assert.deepEqual(await laneway(['service', 'list'], { LANEWAY_CONFIG: config }), { code: 2, stdout: '', stderr: `laneway: config file ${config}: unknown field colour (allowed: server, token, ca)\n` });
+    const missing = join(root, 'no-such-ca.pem');
+    assert.deepEqual(await laneway(['service', 'list', '--ca', missing], open), { code: 2, stdout: '', stderr: `laneway: --ca ${missing}: ENOENT: no such file or directory, open '${missing}'\n` });
+    writeFileSync(config, `ca: ${missing}\n`);
+    assert.equal((await laneway(['service', 'list'], { ...open, LANEWAY_CONFIG: config })).stderr, `laneway: --ca ${missing}: ENOENT: no such file or directory, open '${missing}'\n`);
   });
 
   test('service apply takes only services', async () => {

@@ -55,3 +55,14 @@ test('webhook: --webhook-port needs Kubernetes mode or certificate files; cert a
   assert.throws(() => parseConfig(['--kubernetes', '--webhook-cert', '/c'], {}), /--webhook-cert and --webhook-key go together/);
   assert.equal(parseConfig(['--inject-proxy-image', 'envoy:x'], {}).injectProxyImage, 'envoy:x');
 });
+
+test('TLS: --tls-cert and --tls-key together, --client-ca only with them; from flags or environment', () => {
+  assert.deepEqual(
+    (({ tlsCert, tlsKey, clientCa }) => ({ tlsCert, tlsKey, clientCa }))(parseConfig(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], { LANEWAY_CLIENT_CA: 'ca.pem' })),
+    { tlsCert: 'c.pem', tlsKey: 'k.pem', clientCa: 'ca.pem' },
+  );
+  assert.equal(parseConfig([], {}).tlsCert, undefined);
+  assert.throws(() => parseConfig(['--tls-cert', 'c.pem'], {}), { message: '--tls-cert and --tls-key go together: give both, or neither for plain text' });
+  assert.throws(() => parseConfig([], { LANEWAY_TLS_KEY: 'k.pem' }), { message: '--tls-cert and --tls-key go together: give both, or neither for plain text' });
+  assert.throws(() => parseConfig(['--client-ca', 'ca.pem'], {}), { message: '--client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS' });
+});

@@ -111,4 +111,15 @@ describe('kubernetes manifests', () => {
     assert.deepEqual(stable.spec.template.metadata.labels, { app: 'orders', instance: 'orders' });
     assert.deepEqual(lane.spec.template.metadata.labels, { app: 'orders', instance: 'orders-feature-x', 'laneway.dev/lane': 'feature-x' });
   });
+
+  test('the optional tls component mounts the cert-manager Secret and points the TLS flags at its files', () => {
+    const [certificate] = docs('deploy/kubernetes/tls/certificate.yaml');
+    const [patch] = docs('deploy/kubernetes/tls/control-plane-tls.yaml');
+    const spec = patch.spec.template.spec;
+    assert.equal(spec.volumes[0].secret.secretName, certificate.spec.secretName);
+    const mount = spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === spec.volumes[0].name).mountPath;
+    const env = Object.fromEntries(spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    assert.deepEqual(env, { LANEWAY_TLS_CERT: `${mount}/tls.crt`, LANEWAY_TLS_KEY: `${mount}/tls.key`, LANEWAY_CLIENT_CA: `${mount}/ca.crt` });
+    assert.equal(spec.containers[0].readinessProbe.httpGet.scheme, 'HTTPS');
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { groupKey, proxyTargetFromNode } from '../../control-plane/src/runtime/node-target.js';
 
-const cases: Array<[string, { id: string; cluster: string; metadata: Record<string, unknown> }, unknown]> = [
+const cases: Array<[string, { id: string; cluster: string; metadata: Record<string, unknown>; envoyVersion?: [number, number, number] }, unknown]> = [
   ['sidecar from metadata', { id: 'a', cluster: 'x', metadata: { 'laneway.kind': 'sidecar', 'laneway.service': 'orders', 'laneway.listener_port': '15002' } },
     { kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15002 }],
   ['sidecar service from node.cluster, default port', { id: 'a', cluster: 'payments', metadata: {} },
@@ -21,6 +21,12 @@ const cases: Array<[string, { id: string; cluster: string; metadata: Record<stri
     { error: 'node a: metadata laneway.capture_port must be a port (1-65535), got "x"' }],
   ['sidecar without a service', { id: 'a', cluster: '', metadata: {} },
     { error: 'node a: a sidecar needs metadata laneway.service (or node.cluster)' }],
+  ['Envoy 1.36.4, the oldest supported', { id: 'a', cluster: 'orders', metadata: {}, envoyVersion: [1, 36, 4] },
+    { kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15001 }],
+  ['Envoy 1.41.0, newer than tested', { id: 'a', cluster: 'orders', metadata: {}, envoyVersion: [1, 41, 0] },
+    { kind: 'sidecar', service: 'orders', listenerAddress: '127.0.0.1', listenerPort: 15001 }],
+  ['Envoy 1.35.2, older than supported', { id: 'a', cluster: 'orders', metadata: {}, envoyVersion: [1, 35, 2] },
+    { error: 'node a runs Envoy 1.35.2, older than Laneway supports (Envoy 1.36 to 1.40): it could reject configuration it does not know; upgrade it' }],
 ];
 for (const [name, node, expected] of cases) {
   test(`proxyTargetFromNode: ${name}`, () => assert.deepEqual(proxyTargetFromNode(node), expected));

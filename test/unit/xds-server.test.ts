@@ -15,6 +15,7 @@ import {
 } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import { cluster, listener } from '../support/xds-fixtures.js';
 import { startTestXds, type TestXdsOptions } from '../support/xds-harness.js';
+import { proxyTargetFromNode } from '../../control-plane/src/runtime/node-target.js';
 
 const CDS = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 
@@ -67,6 +68,23 @@ describe('xDS server', () => {
     const boom = xds.connect({ id: 'boom' });
     boom.request({ typeUrl: CDS });
     assert.equal((await boom.status).code, status.INTERNAL);
+  });
+
+  test('the Envoy version a node reports reaches groupForNode; one older than supported is refused naming it', async (t) => {
+    const seen: unknown[] = [];
+    const xds = await setup(t, {
+      groupForNode: (node) => {
+        seen.push(node.envoyVersion);
+        const target = proxyTargetFromNode(node);
+        return 'error' in target ? target : { group: 'g' };
+      },
+    });
+    const old = xds.connect({ id: 'old', cluster: 'orders', envoyVersion: [1, 35, 2] });
+    old.request({ typeUrl: CDS });
+    assert.deepEqual(await old.status.then((s) => [s.code, s.details]), [
+      status.INVALID_ARGUMENT, 'node old runs Envoy 1.35.2, older than Laneway supports (Envoy 1.36 to 1.40): it could reject configuration it does not know; upgrade it',
+    ]);
+    assert.deepEqual(seen, [[1, 35, 2]]);
   });
 
   test('a request without type_url is refused with INVALID_ARGUMENT', async (t) => {

@@ -2,6 +2,7 @@
 // bad input is always a 4xx naming what to fix, never a 500.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, describeErrors, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../model/errors.js';
+import { StorageError } from '../sources/store-health.js';
 import { fieldErrorsFromSchema, type SchemaFailure } from './schema-errors.js';
 
 export type ErrorCode =
@@ -16,6 +17,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'bad_request'
   | 'not_ready'
+  | 'insufficient_storage'
   | 'internal';
 
 export interface ErrorBody {
@@ -91,6 +93,8 @@ function toApiError(err: unknown, request: FastifyRequest): ApiError | undefined
   if (err instanceof PreconditionFailedError) return new ApiError(412, 'precondition_failed', err.message, [{ path: err.path, reason: err.currentVersion === undefined ? 'does not exist' : `resourceVersion is ${err.currentVersion}` }]);
   if (err instanceof ValidationError) return invalidDefinition(err.errors);
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.details);
+  // 507: the server cannot store what was asked; the message names the data directory and the cause.
+  if (err instanceof StorageError) return new ApiError(507, 'insufficient_storage', err.message, [{ path: 'dataDir', reason: err.code }]);
   if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message, [{ path: `${err.kind}s/${err.objectName}`, reason: 'does not exist' }]);
   return typeof err === 'object' && err !== null ? fromFastify(err as FastifyError, request) : undefined;
 }

@@ -130,11 +130,13 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'the body is larger than 1 MiB',
   415: 'the body is not JSON',
   422: 'well-formed, but cannot be done as asked (e.g. renewing a lane that has no TTL)',
+  507: 'the data directory refused the write (e.g. no space left on device); nothing was changed',
 };
 
-/** Response entries for the error statuses a route can answer with. */
+/** Response entries for the error statuses a route can answer with; a write (it can conflict: 409) can also find the disk full (507). */
 export function errorResponses(...statuses: number[]): Record<number, Schema> {
-  return Object.fromEntries([...new Set([400, 401, 403, ...statuses])].sort().map((s) => [s, { description: STATUS_TEXT[s], ...ref('Error') }]));
+  const storage = statuses.includes(409) ? [507] : [];
+  return Object.fromEntries([...new Set([400, 401, 403, ...statuses, ...storage])].sort().map((s) => [s, { description: STATUS_TEXT[s], ...ref('Error') }]));
 }
 
 export const byName = (): Schema => ({ type: 'object', required: ['name'], properties: { name: NAME_SCHEMA } });

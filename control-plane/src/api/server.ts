@@ -1,4 +1,5 @@
 // The REST API: a Fastify instance with every route registered; the caller decides where it listens.
+import type { SecureContextOptions } from 'node:tls';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { MeshState } from '../model/types.js';
 import type { FileStore } from '../sources/store.js';
@@ -44,6 +45,8 @@ export interface ApiOptions {
   registered?: () => RegisteredLookup;
   /** More route groups, registered after the built-in ones. */
   plugins?: ApiPlugin[];
+  /** Serve https with this certificate (runtime/tls-servers.ts); absent: plain http. */
+  https?: SecureContextOptions;
 }
 
 const AJV_OPTIONS = {
@@ -56,23 +59,27 @@ const AJV_OPTIONS = {
   allowUnionTypes: true,
 };
 
-function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | undefined): void {
+function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | undefined, store: FileStore): void {
   const schema = (summary: string, status: string) => ({
     tags: ['operations'], summary, security: [],
     response: { 200: { type: 'object', properties: { status: { type: 'string', enum: [status] } } } },
   });
   app.get('/healthz', { schema: schema('Liveness: the process answers', 'ok'), config: { access: 'public' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', {
-    schema: { ...schema('Readiness: definitions are loaded and served', 'ready'), response: { ...schema('', 'ready').response, 503: { description: 'not ready yet', $ref: 'Error#' } } },
+    schema: { ...schema('Readiness: definitions are loaded and served', 'ready'), response: { ...schema('', 'ready').response, 503: { description: 'not ready yet, or the data directory refuses writes (the message says which)', $ref: 'Error#' } } },
     config: { access: 'public' },
   }, async (_request, reply) => {
-    if (ready?.()) return { status: 'ready' };
-    return sendError(reply, new ApiError(503, 'not_ready', 'the control plane is not ready yet'));
+    if (!ready?.()) return sendError(reply, new ApiError(503, 'not_ready', 'the control plane is not ready yet'));
+    const storage = store.storageProblem();
+    if (storage) return sendError(reply, new ApiError(503, 'not_ready', `${storage.message} (since ${storage.since})`, [{ path: 'dataDir', reason: storage.code }]));
+    return { status: 'ready' };
   });
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS } });
+  const common = { loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS } };
+  // An https instance differs from an http one only in its raw server's type.
+  const app = (options.https ? Fastify({ ...common, https: options.https }) : Fastify(common)) as unknown as FastifyInstance;
   // Only JSON bodies: text/plain would otherwise reach handlers as a string instead of a 415.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -93,7 +100,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   };
   const lanes = options.lanes ?? storeLaneBackend(ctx);
   app.register(async (scope) => {
-    registerHealthRoutes(scope, options.ready);
+    registerHealthRoutes(scope, options.ready, options.store);
     registerServiceRoutes(scope, ctx);
     registerLaneRoutes(scope, ctx, lanes);
     registerLaneServiceRoutes(scope, ctx, lanes);

@@ -1,8 +1,9 @@
 // Where the CLI finds the control plane and its token: flags, then environment (LANEWAY_SERVER,
-// LANEWAY_TOKEN), then a config file (--config, LANEWAY_CONFIG, or ~/.config/laneway/config.yaml):
+// LANEWAY_TOKEN, LANEWAY_CA), then a config file (--config, LANEWAY_CONFIG, or ~/.config/laneway/config.yaml):
 //
 //   server: https://laneway.internal.example:8080
 //   token: 3f2c...
+//   ca: /etc/laneway/ca.crt     # trust this CA for https (beside the system's)
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,8 @@ import { ClientConfigError, UsageError } from './errors.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 const OUTPUTS: OutputFormat[] = ['table', 'json', 'yaml'];
-const GLOBAL_FLAGS: Record<string, 'server' | 'token' | 'output' | 'config'> = {
-  '--server': 'server', '--token': 'token', '--output': 'output', '-o': 'output', '--config': 'config',
+const GLOBAL_FLAGS: Record<string, 'server' | 'token' | 'output' | 'config' | 'ca'> = {
+  '--server': 'server', '--token': 'token', '--output': 'output', '-o': 'output', '--config': 'config', '--ca': 'ca',
 };
 
 export interface GlobalOptions {
@@ -21,12 +22,15 @@ export interface GlobalOptions {
   token?: string;
   output?: string;
   config?: string;
+  ca?: string;
 }
 
 export interface ClientConfig {
   server: string;
   token?: string;
   output: OutputFormat;
+  /** PEM of the CA file given (--ca, LANEWAY_CA, config `ca`): trusted for https beside the system's. */
+  ca?: Buffer;
 }
 
 /** Takes the global flags out of `argv` wherever they are; returns them and the rest. */
@@ -53,7 +57,7 @@ export function extractGlobalOptions(argv: string[]): { options: GlobalOptions; 
   return { options, rest };
 }
 
-function readConfigFile(file: string, explicit: boolean): { server?: string; token?: string } {
+function readConfigFile(file: string, explicit: boolean): { server?: string; token?: string; ca?: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -68,12 +72,22 @@ function readConfigFile(file: string, explicit: boolean): { server?: string; tok
     throw new ClientConfigError(`config file ${file}: not valid YAML: ${(err as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ClientConfigError(`config file ${file}: must be a mapping with server and token`);
-  const { server, token, ...unknown } = parsed as Record<string, unknown>;
+  const { server, token, ca, ...unknown } = parsed as Record<string, unknown>;
   const extra = Object.keys(unknown);
-  if (extra.length > 0) throw new ClientConfigError(`config file ${file}: unknown field ${extra.join(', ')} (allowed: server, token)`);
+  if (extra.length > 0) throw new ClientConfigError(`config file ${file}: unknown field ${extra.join(', ')} (allowed: server, token, ca)`);
+  if (ca !== undefined && typeof ca !== 'string') throw new ClientConfigError(`config file ${file}: ca must be a file path`);
   if (server !== undefined && typeof server !== 'string') throw new ClientConfigError(`config file ${file}: server must be a URL string`);
   if (token !== undefined && typeof token !== 'string') throw new ClientConfigError(`config file ${file}: token must be a string`);
-  return { ...(server && { server }), ...(token && { token }) };
+  return { ...(server && { server }), ...(token && { token }), ...(ca && { ca }) };
+}
+
+function readCa(file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ClientConfigError(`--ca ${file}: ${(err as Error).message}`);
+  }
 }
 
 function defaultConfigFile(env: NodeJS.ProcessEnv): string {
@@ -94,5 +108,6 @@ export function resolveClientConfig(options: GlobalOptions, env: NodeJS.ProcessE
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ClientConfigError(`server ${JSON.stringify(server)} must be an http:// or https:// URL`);
   const output = (options.output ?? 'table') as OutputFormat;
   if (!OUTPUTS.includes(output)) throw new ClientConfigError(`-o must be one of ${OUTPUTS.join(', ')}, got ${JSON.stringify(options.output)}`);
-  return { server: server.replace(/\/+$/, ''), ...(token && { token }), output };
+  const ca = readCa(options.ca ?? (env.LANEWAY_CA || undefined) ?? file.ca);
+  return { server: server.replace(/\/+$/, ''), ...(token && { token }), output, ...(ca && { ca }) };
 }

@@ -2,6 +2,7 @@
 import type { ApiAnswer, CliContext } from './command.js';
 import type { ClientConfig } from './client-config.js';
 import { UnreachableError } from './errors.js';
+import { fetchTrustingCa } from './https-ca.js';
 import { render } from './output.js';
 
 const TIMEOUT_MS = 30_000;
@@ -34,7 +35,9 @@ export function createCliContext(config: ClientConfig, io: CliIo): CliContext {
       if (config.token) all.authorization = `Bearer ${config.token}`;
       let response: Response;
       try {
-        response = await fetch(`${config.server}${path}`, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS) });
+        const init = { method, headers: all, ...(body !== undefined && { body: JSON.stringify(body) }), signal: AbortSignal.timeout(TIMEOUT_MS) };
+        const url = `${config.server}${path}`;
+        response = config.ca && url.startsWith('https:') ? await fetchTrustingCa(url, init, config.ca) : await fetch(url, init);
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         throw new UnreachableError(`cannot reach the control plane at ${config.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);

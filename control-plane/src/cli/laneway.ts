@@ -22,7 +22,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}   ${c.summary}`).join('\n')}
 options (any command but serve and envoy):
   --server URL       control plane REST API (env LANEWAY_SERVER, default http://127.0.0.1:8080)
   --token TOKEN      API token (env LANEWAY_TOKEN)
-  --config FILE      YAML with server and token (env LANEWAY_CONFIG, default ~/.config/laneway/config.yaml)
+  --config FILE      YAML with server, token and ca (env LANEWAY_CONFIG, default ~/.config/laneway/config.yaml)
+  --ca FILE          trust this CA (PEM) for an https server (env LANEWAY_CA)
   -o, --output FMT   table (default), json or yaml
 
 exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 not found, 5 conflict or changed (409/412),

@@ -43,6 +43,11 @@ export interface ControlPlaneConfig {
   injectProxyCpu?: string;
   injectProxyMemory?: string;
   injectProxyMemoryLimit?: string;
+  /** PEM certificate (chain) and key: the API serves https and xDS TLS (runtime/tls-servers.ts), reloaded when the files change. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** PEM CA: every xDS client (Envoy) must present a certificate it signed (mTLS). Needs tlsCert. */
+  clientCa?: string;
 }
 
 interface OptionSpec {
@@ -82,6 +87,9 @@ const OPTIONS: OptionSpec[] = [
   { key: 'injectProxyMemory', flag: '--inject-proxy-memory', env: 'LANEWAY_INJECT_PROXY_MEMORY', kind: 'string' },
   { key: 'injectProxyMemoryLimit', flag: '--inject-proxy-memory-limit', env: 'LANEWAY_INJECT_PROXY_MEMORY_LIMIT', kind: 'string' },
   { key: 'heapGrowingPercent', flag: '--heap-growing-percent', env: 'LANEWAY_HEAP_GROWING_PERCENT', kind: 'percent', default: '100' },
+  { key: 'tlsCert', flag: '--tls-cert', env: 'LANEWAY_TLS_CERT', kind: 'string' },
+  { key: 'tlsKey', flag: '--tls-key', env: 'LANEWAY_TLS_KEY', kind: 'string' },
+  { key: 'clientCa', flag: '--client-ca', env: 'LANEWAY_CLIENT_CA', kind: 'string' },
 ];
 
 export const USAGE = `usage: laneway serve [options]
@@ -153,5 +161,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlan
     throw new ConfigError('--webhook-port needs --kubernetes (a CA shared through a Secret) or both --webhook-cert and --webhook-key');
   }
   if ((config.webhookCert === undefined) !== (config.webhookKey === undefined)) throw new ConfigError('--webhook-cert and --webhook-key go together');
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) throw new ConfigError('--tls-cert and --tls-key go together: give both, or neither for plain text');
+  if (config.clientCa !== undefined && config.tlsCert === undefined) throw new ConfigError('--client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS');
   return config as unknown as ControlPlaneConfig;
 }

@@ -14,6 +14,7 @@ import { startKubernetesMode, withKubernetes } from '../sources/kubernetes/index
 import { KubeLaneWriter } from '../sources/kubernetes/lane-writer.js';
 import { loadKubeConfig } from '../sources/kubernetes/watch.js';
 import { FileStore } from '../sources/store.js';
+import { lockDataDir } from '../sources/data-dir-lock.js';
 import { watchYamlDir, type YamlDefinitions } from '../sources/yaml-dir.js';
 import { SnapshotCache } from '../xds/cache.js';
 import { startXdsServer } from '../xds/server.js';
@@ -25,6 +26,8 @@ import { DEFAULT_REGISTRATION_GRACE_MS, Registrations } from './registrations.js
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
 import { startInjection } from './webhook-wiring.js';
+import type { TlsFiles } from './tls-files.js';
+import { apiTlsOptions, tlsFilesOf, watchApiCertificates, xdsServerCredentials } from './tls-servers.js';
 
 export interface RunningControlPlane {
   apiPort: number;
@@ -126,7 +129,7 @@ async function startDefinitions(config: ControlPlaneConfig, logger: Logger, stor
 }
 
 /** The REST API over the definitions (registered endpoints show beside them, never in them). */
-function definitionsApi(config: ControlPlaneConfig, definitions: Definitions, opts: Pick<ApiOptions, 'store' | 'logger' | 'tokens' | 'plugins'>) {
+function definitionsApi(config: ControlPlaneConfig, definitions: Definitions, opts: Pick<ApiOptions, 'store' | 'logger' | 'tokens' | 'plugins'>, tls: TlsFiles | undefined) {
   const { kube, registrations } = definitions;
   const yamlDefs = definitions.yaml;
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
@@ -135,27 +138,18 @@ function definitionsApi(config: ControlPlaneConfig, definitions: Definitions, op
   // ...but lanes are written as Lane objects, which every replica watches.
   const lanes = kube && kubernetesLaneBackend({ writer: new KubeLaneWriter(loadKubeConfig(config.kubeconfig), kube.namespace), laneObject: kube.laneObject, getState: definitions.defined });
   const registered = () => registeredEndpoints(registrations.endpoints(), registrations.outcomes());
-  return buildApi({ ...opts, getState: definitions.defined, registered, ready: () => true, definedElsewhere, kubernetes: kube !== undefined, ...(lanes && { lanes }) });
+  const api = buildApi({ ...opts, getState: definitions.defined, registered, ready: () => true, definedElsewhere, kubernetes: kube !== undefined, ...(lanes && { lanes }), ...(tls && { https: apiTlsOptions(tls) }) });
+  if (tls) watchApiCertificates(tls, api.server);
+  return api;
 }
 
-export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
-  const tokens = await loadTokens(config, logger);
-  const store = await FileStore.open(config.dataDir);
-  // Before the first snapshot: lanes that expired while the control plane was down are never served.
-  const expiry = new LaneExpiry({ store, logger });
-  await expiry.start();
-  const cache = new SnapshotCache();
-  const publisher = new SnapshotPublisher(cache, logger);
-  const publishes = publishMetrics();
-  const definitions = await startDefinitions(config, logger, store, publisher, publishes);
-  const { kube } = definitions;
-  const getState = definitions.current;
-  const yamlDefs = definitions.yaml;
-
-  const xds = await startXdsServer(
+/** The ADS server: each node's group from its metadata; TLS when the configuration names certificates. */
+function startXds(config: ControlPlaneConfig, logger: Logger, cache: SnapshotCache, publisher: SnapshotPublisher, tls: TlsFiles | undefined) {
+  return startXdsServer(
     {
       cache,
       logger,
+      ...(tls && { credentials: xdsServerCredentials(tls) }),
       ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
       groupForNode: (node) => {
         const target = proxyTargetFromNode(node);
@@ -165,6 +159,31 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
     config.host,
     config.xdsPort,
   );
+}
+
+/** One writer per data directory, for as long as this process runs: a second control plane stops here. */
+async function openLockedStore(dataDir: string) {
+  const lock = await lockDataDir(dataDir);
+  const store = await FileStore.open(dataDir).catch((err: Error) => {
+    lock.release();
+    throw err;
+  });
+  return { store, lock };
+}
+
+export async function startControlPlane(config: ControlPlaneConfig, logger: Logger): Promise<RunningControlPlane> {
+  const tokens = await loadTokens(config, logger);
+  const { store, lock } = await openLockedStore(config.dataDir);
+  // Before the first snapshot: lanes that expired while the control plane was down are never served.
+  const expiry = new LaneExpiry({ store, logger });
+  await expiry.start();
+  const cache = new SnapshotCache();
+  const publisher = new SnapshotPublisher(cache, logger);
+  const publishes = publishMetrics();
+  const definitions = await startDefinitions(config, logger, store, publisher, publishes);
+  const { kube, current: getState, yaml: yamlDefs } = definitions;
+  const tls = tlsFilesOf(config, logger);
+  const xds = await startXds(config, logger, cache, publisher, tls);
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const { registrations } = definitions;
   const detachRegistrations = registrations.attach(xds.status);
@@ -173,11 +192,11 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status }), (app) => registerRegistrationRoutes(app, () => registrations.views())];
   const injection = await startInjection(config, logger, kube, debug.context.metrics);
   apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
-  const api = definitionsApi(config, definitions, { store, logger, tokens, plugins: apiPlugins });
+  const api = definitionsApi(config, definitions, { store, logger, tokens, plugins: apiPlugins }, tls);
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir, tls: tls !== undefined, mtls: config.clientCa !== undefined }, 'laneway control plane ready');
 
   return {
     apiPort,
@@ -194,6 +213,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
       debug.close();
       // Last: nothing above can write any more; folds the journal into state.json.
       await store.close();
+      lock.release();
+      tls?.close();
     },
   };
 }

@@ -1,10 +1,12 @@
 // Maps an Envoy node (from its bootstrap's node.metadata) to what the translator builds for it.
 import type { ProxyTarget } from '../translate/proxy.js';
+import { unsupportedEnvoy } from './envoy-versions.js';
 
 export interface NodeInfo {
   id: string;
   cluster: string;
   metadata: Record<string, unknown>;
+  envoyVersion?: readonly [number, number, number];
 }
 
 function text(metadata: Record<string, unknown>, key: string): string | undefined {
@@ -29,6 +31,8 @@ function captureFrom(node: NodeInfo): ProxyTarget['capture'] | { error: string }
 }
 
 export function proxyTargetFromNode(node: NodeInfo): ProxyTarget | { error: string } {
+  const tooOld = unsupportedEnvoy(node.id, node.envoyVersion);
+  if (tooOld) return { error: tooOld };
   const md = node.metadata;
   const kind = text(md, 'laneway.kind') ?? 'sidecar';
   if (kind !== 'sidecar' && kind !== 'ingress') {

@@ -169,7 +169,7 @@ export async function createJournal(path: string): Promise<void> {
  */
 export class JournalWriter {
   private fd?: number;
-  /** Set when a failed append could not be cut off again: appending more would corrupt the file. */
+  /** Set when a failed append could not be cut off again: appending more before cutting it would corrupt the file. */
   private broken?: Error;
 
   constructor(
@@ -180,21 +180,35 @@ export class JournalWriter {
   ) {}
 
   async append(lines: string): Promise<void> {
-    if (this.broken) throw new Error(`the store journal ${this.path} is unusable since an earlier failed write (${this.broken.message}); restart the control plane`);
     const fd = this.fd ?? (await this.openFile());
+    // A refused write whose bytes could not be cut off then is cut off now, before anything follows it.
+    if (this.broken) await this.cutBack(fd);
     const bytes = Buffer.from(lines, 'utf8');
     try {
-      const { bytesWritten } = await writeFile(fd, bytes, 0, bytes.length, null);
-      if (bytesWritten !== bytes.length) throw new Error(`short write of the store journal: ${bytesWritten} of ${bytes.length} bytes`);
+      // A full disk first takes part of a write, then refuses the rest with ENOSPC: keep writing to learn why.
+      for (let written = 0; written < bytes.length; ) {
+        const { bytesWritten } = await writeFile(fd, bytes, written, bytes.length - written, null);
+        if (bytesWritten === 0) throw new Error(`the store journal ${this.path} took none of a write`);
+        written += bytesWritten;
+      }
       await datasync(fd);
     } catch (err) {
       // The write is refused, so nothing of it may stay: the next entry must start on a line of its own.
-      await truncateFile(fd, this.size).catch((cut: Error) => {
-        this.broken = cut;
-      });
+      await this.cutBack(fd).catch(() => undefined);
       throw err;
     }
     this.size += bytes.length;
+  }
+
+  /** Cuts the file back to its acknowledged bytes; until that succeeds, every append tries again first. */
+  private async cutBack(fd: number): Promise<void> {
+    try {
+      await truncateFile(fd, this.size);
+      this.broken = undefined;
+    } catch (err) {
+      this.broken = err as Error;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

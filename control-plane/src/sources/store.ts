@@ -14,6 +14,7 @@ import { isValidAfter } from '../model/validate-change.js';
 import { FORMAT, loadStore, persistContents, stateFileBytes, syncDirectory, TEMP_PREFIX, type LoadedStore } from './store-file.js';
 import type { LaneMeta, ObjectMeta, StoreContents, StoreMeta } from './store-contents.js';
 import { createJournal, journalFile, journalLines, journalSequence, JournalWriter } from './store-journal.js';
+import { isFileSystemError, StoreHealth, type StorageProblem } from './store-health.js';
 
 
 export interface Preconditions {
@@ -120,6 +121,7 @@ export class FileStore {
   private compactAt: number;
   private compactionQueued = false;
   private closed = false;
+  private readonly health: StoreHealth;
 
   private constructor(
     private readonly dataDir: string,
@@ -128,6 +130,7 @@ export class FileStore {
     private readonly minCompactBytes: number,
   ) {
     this.current = deepFreeze(loaded.contents);
+    this.health = new StoreHealth(dataDir);
     this.journalSequence = loaded.journal;
     this.journal = this.journalWriter(loaded.journal, loaded.journalBytes);
     // Encodes every object's state-file member now, at start, so the first compaction costs what
@@ -173,9 +176,15 @@ export class FileStore {
     return this.enqueue(async () => {
       if (this.closed) return;
       this.closed = true;
+      this.health.close();
       if (this.journal.size > 0) await this.compact();
       await this.journal.close();
     });
+  }
+
+  /** Set while the data directory refuses writes (full disk, I/O error): what the last refused write answered. */
+  storageProblem(): StorageProblem | undefined {
+    return this.health.problem();
   }
 
   /** The current definitions, deep-frozen: safe to keep, impossible to mutate. */
@@ -312,7 +321,7 @@ export class FileStore {
         const errors = validateMeshState(draft.state);
         if (errors.length > 0) throw new ValidationError(errors);
       }
-      await this.journal.append(journalLines(draft, changed));
+      await this.persist(journalLines(draft, changed));
       const before = this.current.state;
       this.current = freezeDraft(draft);
       recordChange(before, this.current.state, changed);
@@ -320,6 +329,16 @@ export class FileStore {
       if (this.journal.size >= this.compactAt) this.queueCompaction();
       return structuredClone(result);
     });
+  }
+
+  /** Appends to the journal; a refusal of the file system becomes a StorageError naming the data directory. */
+  private async persist(lines: string): Promise<void> {
+    try {
+      await this.journal.append(lines);
+    } catch (err) {
+      throw isFileSystemError(err) ? this.health.failed(err) : err;
+    }
+    this.health.succeeded();
   }
 
   /** Runs `job` after every job queued before it; jobs run one at a time, in call order. */

@@ -19,8 +19,9 @@ export interface XdsListener {
   stopAccepting(): void;
 }
 
-export function listenForXds(server: Server, host: string, port: number): Promise<XdsListener> {
-  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+/** `credentials`: TLS (reloadable, see runtime/tls-servers.ts); plain text when absent. */
+export function listenForXds(server: Server, host: string, port: number, credentials?: ServerCredentials): Promise<XdsListener> {
+  const injector = server.createConnectionInjector(credentials ?? ServerCredentials.createInsecure());
   const tcp = createServer((socket) => injector.injectConnection(socket));
   return new Promise((resolve, reject) => {
     tcp.once('error', reject);

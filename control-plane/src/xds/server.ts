@@ -1,5 +1,5 @@
 // Starts and stops the ADS gRPC server.
-import { Server } from '@grpc/grpc-js';
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ConfigWatcher } from './config-watcher.js';
 import { listenForXds } from './listen.js';
@@ -28,6 +28,8 @@ export interface XdsServerOptions {
   maxConcurrentPushes?: number;
   /** How long an unanswered change push holds its slot. */
   pushTimeoutMs?: number;
+  /** TLS for the xDS port (runtime/tls-servers.ts); absent: plain text. */
+  credentials?: ServerCredentials;
 }
 
 export interface RunningXdsServer {
@@ -87,8 +89,8 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
   );
   const server = new Server(XDS_SERVER_CHANNEL_OPTIONS);
   server.addService(adsServiceDefinition, ads.implementation());
-  const listener = await listenForXds(server, host, port);
-  logger.info({ host, port: listener.port }, 'xDS server listening');
+  const listener = await listenForXds(server, host, port, opts.credentials);
+  logger.info({ host, port: listener.port, tls: opts.credentials !== undefined }, 'xDS server listening');
 
   let closing: Promise<void> | undefined;
   return {

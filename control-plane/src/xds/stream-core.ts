@@ -18,6 +18,16 @@ export interface NodeInfo {
   cluster: string;
   /** google.protobuf.Struct as plain JSON. */
   metadata: Record<string, unknown>;
+  /** The Envoy release the node says it runs (node.user_agent_build_version), e.g. [1, 36, 4]. */
+  envoyVersion?: readonly [number, number, number];
+}
+
+/** node.user_agent_build_version as [major, minor, patch]; undefined when the client did not say. */
+function envoyVersionOf(node: AdsRequest['node']): NodeInfo['envoyVersion'] {
+  const agent = node?.userAgentVersionType;
+  type BuildVersion = { version?: { majorNumber: number; minorNumber: number; patch: number } };
+  const version = agent?.case === 'userAgentBuildVersion' ? (agent.value as BuildVersion).version : undefined;
+  return version ? [version.majorNumber, version.minorNumber, version.patch] : undefined;
 }
 
 export type GroupForNode = (node: NodeInfo) => { group: string } | { error: string };
@@ -43,7 +53,12 @@ export interface StreamContext {
 
 /** The fields of a (Delta)DiscoveryRequest the core reads. */
 export interface AdsRequest {
-  node?: { id: string; cluster: string; metadata?: Record<string, unknown> };
+  node?: {
+    id: string;
+    cluster: string;
+    metadata?: Record<string, unknown>;
+    userAgentVersionType?: { case: string | undefined; value?: unknown };
+  };
   typeUrl: string;
   responseNonce: string;
 }
@@ -203,7 +218,8 @@ export abstract class AdsStreamCore<Request extends AdsRequest, TypeState> {
       this.fail(status.INVALID_ARGUMENT, `the first ${this.requestName} of a stream must carry node.id (set node.id in the Envoy bootstrap)`);
       return false;
     }
-    const node: NodeInfo = { id, cluster: req.node?.cluster ?? '', metadata: req.node?.metadata ?? {} };
+    const envoyVersion = envoyVersionOf(req.node);
+    const node: NodeInfo = { id, cluster: req.node?.cluster ?? '', metadata: req.node?.metadata ?? {}, ...(envoyVersion && { envoyVersion }) };
     let result: ReturnType<GroupForNode>;
     try {
       result = this.ctx.groupForNode(node);
