@@ -8,6 +8,7 @@ import {
   type DiscoveryRequest,
   type DiscoveryResponse,
 } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
+import { ResponseQueue } from './response-queue.js';
 
 const SOTW_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
 
@@ -40,8 +41,7 @@ export class AdsClient {
   readonly status: Promise<StatusObject>;
   private readonly client: Client;
   private readonly call: ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
-  private readonly unread: DiscoveryResponse[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly unread = new ResponseQueue<DiscoveryResponse>();
   /** Names last requested per type, as Envoy repeats them on every request. */
   private readonly names = new Map<string, string[]>();
   private sentNode = false;
@@ -56,7 +56,6 @@ export class AdsClient {
     this.call.on('data', (res: DiscoveryResponse) => {
       this.responses.push(res);
       this.unread.push(res);
-      for (const wake of [...this.waiters]) wake();
     });
     this.call.on('error', () => {}); // surfaced through `status`
     this.status = new Promise((resolve) => this.call.on('status', resolve));
@@ -89,32 +88,12 @@ export class AdsClient {
 
   /** The next unread response (of `typeUrl`, when given). */
   next(typeUrl?: string, timeoutMs = 2000): Promise<DiscoveryResponse> {
-    const take = () => {
-      const i = this.unread.findIndex((r) => typeUrl === undefined || r.typeUrl === typeUrl);
-      return i < 0 ? undefined : this.unread.splice(i, 1)[0];
-    };
-    const now = take();
-    if (now) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        const res = take();
-        if (!res) return;
-        this.waiters.delete(wake);
-        clearTimeout(timer);
-        resolve(res);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        reject(new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.add(wake);
-    });
+    return this.unread.next(typeUrl, timeoutMs);
   }
 
   /** Unread responses (of `typeUrl`, when given) after waiting `ms`. */
-  async unreadAfter(ms: number, typeUrl?: string): Promise<DiscoveryResponse[]> {
-    await new Promise((r) => setTimeout(r, ms));
-    return this.unread.filter((r) => typeUrl === undefined || r.typeUrl === typeUrl);
+  unreadAfter(ms: number, typeUrl?: string): Promise<DiscoveryResponse[]> {
+    return this.unread.unreadAfter(ms, typeUrl);
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import {
   type DeltaDiscoveryResponse,
 } from '../../control-plane/src/envoy/generated/envoy/service/discovery/v3/discovery_pb.js';
 import type { AdsClientNode } from './ads-client.js';
+import { ResponseQueue } from './response-queue.js';
 
 const DELTA_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
 
@@ -28,8 +29,7 @@ export class DeltaAdsClient {
   readonly status: Promise<StatusObject>;
   private readonly client: Client;
   private readonly call: ClientDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
-  private readonly unread: DeltaDiscoveryResponse[] = [];
-  private readonly waiters = new Set<() => void>();
+  private readonly unread = new ResponseQueue<DeltaDiscoveryResponse>();
   private sentNode = false;
 
   constructor(port: number, private readonly node: AdsClientNode | undefined, host = '127.0.0.1') {
@@ -42,7 +42,6 @@ export class DeltaAdsClient {
     this.call.on('data', (res: DeltaDiscoveryResponse) => {
       this.responses.push(res);
       this.unread.push(res);
-      for (const wake of [...this.waiters]) wake();
     });
     this.call.on('error', () => {}); // surfaced through `status`
     this.status = new Promise((resolve) => this.call.on('status', resolve));
@@ -74,32 +73,12 @@ export class DeltaAdsClient {
 
   /** The next unread response (of `typeUrl`, when given). */
   next(typeUrl?: string, timeoutMs = 2000): Promise<DeltaDiscoveryResponse> {
-    const take = () => {
-      const i = this.unread.findIndex((r) => typeUrl === undefined || r.typeUrl === typeUrl);
-      return i < 0 ? undefined : this.unread.splice(i, 1)[0];
-    };
-    const now = take();
-    if (now) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        const res = take();
-        if (!res) return;
-        this.waiters.delete(wake);
-        clearTimeout(timer);
-        resolve(res);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(wake);
-        reject(new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.add(wake);
-    });
+    return this.unread.next(typeUrl, timeoutMs);
   }
 
   /** Unread responses (of `typeUrl`, when given) after waiting `ms`. */
-  async unreadAfter(ms: number, typeUrl?: string): Promise<DeltaDiscoveryResponse[]> {
-    await new Promise((r) => setTimeout(r, ms));
-    return this.unread.filter((r) => typeUrl === undefined || r.typeUrl === typeUrl);
+  unreadAfter(ms: number, typeUrl?: string): Promise<DeltaDiscoveryResponse[]> {
+    return this.unread.unreadAfter(ms, typeUrl);
   }
 
   close(): void {
