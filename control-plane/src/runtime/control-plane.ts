@@ -19,6 +19,7 @@ import { publishMetrics, type PublishMetrics } from './metrics.js';
 import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push-debounce.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
+import { wirePropagation } from './propagation-wiring.js';
 
 export interface RunningControlPlane {
   apiPort: number;
@@ -113,12 +114,14 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const { kube } = definitions;
   const getState = definitions.current;
   const yamlDefs = definitions.yaml;
+  const propagation = wirePropagation(getState);
 
   const xds = await startXdsServer(
     {
       cache,
       logger,
       ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
+      accessLogs: propagation.intake,
       groupForNode: (node) => {
         const target = proxyTargetFromNode(node);
         return 'error' in target ? target : { group: publisher.register(target) };
@@ -129,7 +132,8 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
-  const apiPlugins: ApiPlugin[] = [debug.plugin];
+  propagation.registerMetrics(debug.context.metrics!);
+  const apiPlugins: ApiPlugin[] = [debug.plugin, propagation.plugin];
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);

@@ -6,6 +6,7 @@ import { listenForXds } from './listen.js';
 import { ProxyStatusRegistry } from './proxy-status.js';
 import { DEFAULT_PUSH_LIMITER, PushLimiter } from './push-limiter.js';
 import { AdsService, adsServiceDefinition } from './ads-service.js';
+import { accessLogServiceDefinition, accessLogServiceImplementation, type AccessLogSink } from './access-log-service.js';
 import type { GroupForNode } from './stream-core.js';
 
 export { TypeUrl } from './type-urls.js';
@@ -28,6 +29,8 @@ export interface XdsServerOptions {
   maxConcurrentPushes?: number;
   /** How long an unanswered change push holds its slot. */
   pushTimeoutMs?: number;
+  /** Where hop records (AccessLogService streams on the same port) go; absent: the service is not offered. */
+  accessLogs?: AccessLogSink;
 }
 
 export interface RunningXdsServer {
@@ -87,6 +90,7 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
   );
   const server = new Server(XDS_SERVER_CHANNEL_OPTIONS);
   server.addService(adsServiceDefinition, ads.implementation());
+  if (opts.accessLogs) server.addService(accessLogServiceDefinition, accessLogServiceImplementation(opts.accessLogs));
   const listener = await listenForXds(server, host, port);
   logger.info({ host, port: listener.port }, 'xDS server listening');
 

@@ -1,6 +1,7 @@
 // Every `laneway <group>` command; a new group is one import and one entry here.
 import type { CliCommand } from '../command.js';
 import { applyCommand } from './apply.js';
+import { doctorCommand } from './doctor.js';
 import { explainCommand } from './explain.js';
 import { laneCommand } from './lane.js';
 import { proxyCommand } from './proxy.js';
@@ -13,5 +14,6 @@ export const COMMANDS: CliCommand[] = [
   applyCommand,
   proxyCommand,
   explainCommand,
+  doctorCommand,
   serveCommand,
 ];
