@@ -109,10 +109,10 @@ export class LocalMesh {
     await instance.app.close();
   }
 
-  /** Starts an instance's app again on the same port (with `drop`, as the broken or the fixed app). */
-  async restartApp(instance: Instance, drop: DemoDrop | undefined = instance.drop): Promise<void> {
-    if (drop) instance.drop = drop;
-    else delete instance.drop;
+  /** Starts an instance's app again on the same port; `as` restarts it broken (drop) or fixed (no drop). */
+  async restartApp(instance: Instance, as?: { drop?: DemoDrop }): Promise<void> {
+    if (as?.drop) instance.drop = as.drop;
+    else if (as) delete instance.drop;
     instance.app = await this.startApp(instance);
   }
 

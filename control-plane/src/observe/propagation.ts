@@ -8,7 +8,7 @@
 // Pure apart from the clock the caller passes; all state is bounded (trace-index.ts, volume-window.ts).
 import type { HopRecord } from './hop-record.js';
 import { DEFAULT_TRACE_LIMITS, TraceIndex, type TraceIndexLimits, type TraceVerdict } from './trace-index.js';
-import { DEFAULT_VOLUME_LIMITS, VolumeWindow, type ServiceVolume, type VolumeLimits } from './volume-window.js';
+import { DEFAULT_VOLUME_LIMITS, instanceKey, VolumeWindow, type ServiceVolume, type VolumeLimits } from './volume-window.js';
 
 export type PropagationStatus = 'ok' | 'drops-lane' | 'likely-drops-lane' | 'no-data';
 
@@ -142,11 +142,9 @@ export class PropagationAnalysis {
     const problems = findings.filter((f) => f.lastDropAt > f.lastForwardAt).map((f) => traceProblem(f, laneHeader));
     const windowStart = now - this.limits.volume.bucketMs * this.limits.volume.buckets;
     const forwardedRecently = (lane: string) => findings.some((f) => f.lane === lane && f.lastForwardAt >= windowStart);
-    if (volume) {
-      for (const [lane, received] of [...volume.received].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        if (problems.some((p) => p.lane === lane) || forwardedRecently(lane) || !this.volumeSaysDrops(volume, lane, received)) continue;
-        problems.push(volumeProblem(service, lane, received, volume, laneHeader));
-      }
+    for (const candidate of this.volumeCandidates(service, now)) {
+      if (problems.some((p) => p.lane === candidate.lane) || forwardedRecently(candidate.lane)) continue;
+      problems.push(volumeProblem(service, candidate, laneHeader));
     }
     problems.sort((a, b) => (a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
     const status: PropagationStatus = problems.some((p) => p.rule === 'trace')
@@ -161,8 +159,23 @@ export class PropagationAnalysis {
     };
   }
 
-  private volumeSaysDrops(volume: ServiceVolume, lane: string, received: number): boolean {
-    return received >= this.limits.minRequests && (volume.sent.get(lane) ?? 0) === 0 && volume.sentWithoutLane >= this.limits.minRequests;
+  /**
+   * Lanes the volume rule flags: per instance (requests into the lane's cluster of S against what
+   * the sidecars naming that lane sent) when S's sidecars name their lanes; per service otherwise.
+   */
+  private volumeCandidates(service: string, now: number): VolumeCandidate[] {
+    const instances = this.volumes.instancesOf(service).map((instance) => ({ instance, volume: this.volumes.volume(instanceKey(service, instance), now) }));
+    const perInstance = instances.some(({ volume }) => volume !== undefined && sendsAny(volume));
+    const scopes = perInstance ? instances : [{ instance: undefined, volume: this.volumes.volume(service, now) }];
+    const out: VolumeCandidate[] = [];
+    for (const { instance, volume } of scopes) {
+      if (!volume) continue;
+      for (const [lane, received] of [...volume.received].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (received < this.limits.minRequests || (volume.sent.get(lane) ?? 0) > 0 || volume.sentWithoutLane < this.limits.minRequests) continue;
+        if (!out.some((c) => c.lane === lane)) out.push({ lane, received, volume, ...(instance !== undefined && { instance }) });
+      }
+    }
+    return out;
   }
 }
 
@@ -180,13 +193,24 @@ function traceProblem(f: Finding, laneHeader: string): PropagationProblem {
   };
 }
 
-function volumeProblem(service: string, lane: string, received: number, volume: ServiceVolume, laneHeader: string): PropagationProblem {
+interface VolumeCandidate {
+  lane: string;
+  received: number;
+  volume: ServiceVolume;
+  /** The instance (its lane, or "stable") when judged per instance. */
+  instance?: string;
+}
+
+const sendsAny = (volume: ServiceVolume) => volume.sentWithoutLane > 0 || volume.sent.size > 0;
+
+function volumeProblem(service: string, { lane, received, volume, instance }: VolumeCandidate, laneHeader: string): PropagationProblem {
+  const who = instance === undefined ? service : `${service} (instance ${instance})`;
   return {
     rule: 'volume',
     lane,
-    instances: volume.sendersWithoutLane.map((nodeId) => ({ nodeId })),
+    instances: volume.sendersWithoutLane.map((nodeId) => ({ nodeId, ...(instance !== undefined && { lane: instance }) })),
     requests: received,
     exampleTraces: [],
-    advice: `${service} received ${received} requests in lane ${lane} and forwarded none with ${laneHeader} or baggage (it sent ${volume.sentWithoutLane} without a lane, from ${volume.sendersWithoutLane.join(', ')}); forward them from incoming to outgoing requests`,
+    advice: `${who} received ${received} requests in lane ${lane} and forwarded none with ${laneHeader} or baggage (it sent ${volume.sentWithoutLane} without a lane, from ${volume.sendersWithoutLane.join(', ')}); forward them from incoming to outgoing requests`,
   };
 }

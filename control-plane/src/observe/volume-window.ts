@@ -1,17 +1,20 @@
-// The volume rule's state: per service, over a sliding window (buckets of bucketMs), how many
-// requests it received in each lane and how many its sidecars sent with each lane or none, and
-// which sidecars sent without one. Bounded: services, lanes per service and senders named are capped.
+// The volume rule's state: per service, and per instance of a service ("orders/feature-x": the
+// cluster a request went to, and the sidecars whose node says that lane), over a sliding window
+// (buckets of bucketMs): how many requests it received in each lane, how many its sidecars sent
+// with each lane or none, and which sidecars sent without one. Bounded: keys, lanes per key and
+// senders named are capped.
 import type { HopRecord } from './hop-record.js';
 
 export interface VolumeLimits {
   bucketMs: number;
   buckets: number;
+  /** Services plus instances counted. */
   maxServices: number;
   maxLanesPerService: number;
   maxSendersNamed: number;
 }
 
-export const DEFAULT_VOLUME_LIMITS: VolumeLimits = { bucketMs: 10_000, buckets: 6, maxServices: 2_000, maxLanesPerService: 64, maxSendersNamed: 8 };
+export const DEFAULT_VOLUME_LIMITS: VolumeLimits = { bucketMs: 10_000, buckets: 6, maxServices: 4_000, maxLanesPerService: 64, maxSendersNamed: 8 };
 
 interface Bucket {
   start: number;
@@ -33,6 +36,9 @@ export interface ServiceVolume {
 
 const NO_LANE = '';
 
+/** "orders/feature-x": one instance of a service (names are DNS labels, so "/" cannot clash). */
+export const instanceKey = (service: string, instance: string) => `${service}/${instance}`;
+
 function emptyBucket(start: number): Bucket {
   return { start, received: new Map(), sent: new Map(), sentWithoutLane: 0, sendersWithoutLane: new Set() };
 }
@@ -52,14 +58,26 @@ export class VolumeWindow {
 
   constructor(private readonly limits: VolumeLimits = DEFAULT_VOLUME_LIMITS) {}
 
-  /** Counts a hop: received by its callee, sent by its sidecar's service. False when a cap refused it. */
+  /**
+   * Counts a hop: received by its callee (the service and the instance chosen), sent by its
+   * sidecar's service (and instance, when the node names its lane). False when a cap refused it.
+   */
   add(hop: HopRecord, now: number): boolean {
-    const callee = this.bucket(hop.callee, now);
-    if (!callee) return false;
-    bump(callee.received, hop.lane ?? NO_LANE, this.limits.maxLanesPerService);
-    const sender = hop.sender.kind === 'sidecar' ? hop.sender.service : undefined;
-    if (sender === undefined) return true;
-    const bucket = this.bucket(sender, now);
+    let counted = this.received(hop.callee, hop, now) && this.received(instanceKey(hop.callee, hop.instance), hop, now);
+    const { service, lane } = hop.sender;
+    if (hop.sender.kind !== 'sidecar' || service === undefined) return counted;
+    counted = this.sent(service, hop, now) && counted;
+    return (lane === undefined || this.sent(instanceKey(service, lane), hop, now)) && counted;
+  }
+
+  private received(key: string, hop: HopRecord, now: number): boolean {
+    const bucket = this.bucket(key, now);
+    if (bucket) bump(bucket.received, hop.lane ?? NO_LANE, this.limits.maxLanesPerService);
+    return bucket !== undefined;
+  }
+
+  private sent(key: string, hop: HopRecord, now: number): boolean {
+    const bucket = this.bucket(key, now);
     if (!bucket) return false;
     if (hop.lane !== undefined) {
       bump(bucket.sent, hop.lane, this.limits.maxLanesPerService);
@@ -70,9 +88,9 @@ export class VolumeWindow {
     return true;
   }
 
-  /** The service's counts over the window ending at `now`; undefined when nothing was seen. */
-  volume(service: string, now: number): ServiceVolume | undefined {
-    const buckets = this.services.get(service);
+  /** The counts of a service (or an instance: instanceKey) over the window ending at `now`; undefined when nothing was seen. */
+  volume(key: string, now: number): ServiceVolume | undefined {
+    const buckets = this.services.get(key);
     if (!buckets) return undefined;
     const since = now - this.limits.bucketMs * this.limits.buckets;
     const received = new Map<string, number>();
@@ -93,7 +111,13 @@ export class VolumeWindow {
 
   /** Services with counts, in name order. */
   serviceNames(): string[] {
-    return [...this.services.keys()].sort();
+    return [...this.services.keys()].filter((key) => !key.includes('/')).sort();
+  }
+
+  /** The instances of `service` with counts (lane names, "stable"), in name order. */
+  instancesOf(service: string): string[] {
+    const prefix = `${service}/`;
+    return [...this.services.keys()].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)).sort();
   }
 
   /** Drops services with nothing in the window. */
