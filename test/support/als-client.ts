@@ -51,7 +51,7 @@ export class AlsClient {
     this.client = new RawAccessLogClient(`127.0.0.1:${port}`, credentials.createInsecure());
     let settle!: (err: Error | null) => void;
     this.done = new Promise((resolve) => (settle = resolve));
-    this.call = this.client.StreamAccessLogs((err: Error | null) => settle(err)) as ClientWritableStream<Buffer>;
+    this.call = this.client.StreamAccessLogs!((err: Error | null) => settle(err)) as ClientWritableStream<Buffer>;
   }
 
   /** Writes a message, waiting for the stream to drain when gRPC asks. */

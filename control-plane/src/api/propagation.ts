@@ -41,8 +41,12 @@ export const PROPAGATION_SCHEMA = {
     windowSeconds: { type: 'integer', description: 'the window the volume rule and the counts cover' },
     records: {
       type: 'object',
-      description: 'hop records received since the start: used, ignored (not a routed request), and rejected by reason',
-      properties: { used: { type: 'integer' }, ignored: { type: 'integer' }, rejected: COUNTS, indexedTraces: { type: 'integer' } },
+      description: 'hop records received since the start: used, ignored (not a routed request), and rejected by reason (malformed, no_node, unknown_proxy, over_limit: over a proxy\'s rate)',
+      properties: {
+        used: { type: 'integer' }, ignored: { type: 'integer' }, rejected: COUNTS,
+        capped: { type: 'integer', description: 'used records a bound of the analysis left out (services, lanes or findings tracked)' },
+        indexedTraces: { type: 'integer', description: 'traces waiting to be judged (at most 20,000)' },
+      },
     },
     services: { type: 'array', items: SERVICE_SCHEMA },
   },

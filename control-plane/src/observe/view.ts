@@ -1,13 +1,13 @@
 // What GET /v1/propagation, `laneway doctor` and the metrics show: the analysis' report over the
 // model's services plus the intake's counts.
 import type { MeshState } from '../model/types.js';
-import type { HopIntake } from './hop-intake.js';
+import type { HopCounts, HopIntake } from './hop-intake.js';
 import type { PropagationAnalysis, ServicePropagation } from './propagation.js';
 
 export interface PropagationView {
   hopRecords: boolean;
   windowSeconds: number;
-  records: { used: number; ignored: number; rejected: Record<string, number>; indexedTraces: number };
+  records: HopCounts & { capped: number; indexedTraces: number };
   services: ServicePropagation[];
 }
 
@@ -17,7 +17,7 @@ export function propagationView(state: MeshState, analysis: PropagationAnalysis,
   return {
     hopRecords: state.settings.hopRecords === true,
     windowSeconds,
-    records: { used, ignored, rejected: { ...rejected, over_limit: rejected.over_limit + analysis.overLimit }, indexedTraces: analysis.indexedTraces },
+    records: { used, ignored, rejected: { ...rejected }, capped: analysis.overLimit, indexedTraces: analysis.indexedTraces },
     services,
   };
 }

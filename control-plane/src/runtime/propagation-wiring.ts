@@ -54,6 +54,7 @@ export function wirePropagation(getState: () => MeshState, now: () => number = D
           const { records } = view();
           for (const outcome of HOP_OUTCOMES) this.set({ outcome }, records[outcome]);
           for (const [reason, n] of Object.entries(records.rejected)) this.set({ outcome: reason }, n);
+          this.set({ outcome: 'capped' }, records.capped);
         },
       });
     },

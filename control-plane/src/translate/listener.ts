@@ -14,6 +14,7 @@ import { adsConfigSource } from './config-source.js';
 import { hopAccessLogs, traceStartFilters } from './hop-records.js';
 import { laneEntryFor, laneEntryScript } from './lane-entry.js';
 import { LISTENER_NAME, ROUTE_CONFIG_NAME } from './names.js';
+import { hcmTracing } from './tracing.js';
 import type { ProxyTarget } from './proxy.js';
 
 export const HTTP_CONNECTION_MANAGER = 'envoy.filters.network.http_connection_manager';
@@ -36,6 +37,7 @@ function httpFilters(state: MeshState, proxy: ProxyTarget) {
  * `routeConfigName` and `statPrefix` default to the proxy kind's; the capture listener passes its own.
  */
 export function httpConnectionManager(state: MeshState, proxy: ProxyTarget, names?: { statPrefix: string; routeConfigName: string }) {
+  const tracing = hcmTracing(state, proxy);
   return packAny(HttpConnectionManagerSchema, {
     statPrefix: names?.statPrefix ?? LISTENER_NAME[proxy.kind],
     codecType: HttpConnectionManager_CodecType.AUTO,
@@ -45,6 +47,7 @@ export function httpConnectionManager(state: MeshState, proxy: ProxyTarget, name
     },
     httpFilters: httpFilters(state, proxy),
     accessLog: hopAccessLogs(state),
+    ...(tracing && { tracing }),
   });
 }
 
