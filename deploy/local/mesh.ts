@@ -72,11 +72,13 @@ export class LocalMesh {
     await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60000);
   }
 
-  private async startEnvoy(kind: BootstrapKind, name: string, vars: Record<string, string | number>): Promise<Managed> {
+  private async startEnvoy(kind: BootstrapKind, name: string, vars: Record<string, string | number>, lane?: string): Promise<Managed> {
     const file = join(this.opts.workDir, `${name}.envoy.yaml`);
     writeFileSync(file, renderBootstrap(kind, { ...vars, XDS_HOST: HOST, XDS_PORT: this.xdsPort, LISTENER_ADDRESS: HOST }));
     const args = ['-c', file, '--disable-hot-restart', '--concurrency', '1', '-l', this.opts.envoyLogLevel ?? 'warn'];
-    return startProcess(name, this.opts.envoyBin ?? process.env.LANEWAY_ENVOY_BIN ?? 'envoy', args, join(this.opts.workDir, `logs/${name}.envoy.log`));
+    // LANEWAY_LANE: the instance's lane, which spans carry as laneway.proxy_lane (translate/tracing.ts).
+    const env = lane === undefined ? undefined : { ...process.env, LANEWAY_LANE: lane };
+    return startProcess(name, this.opts.envoyBin ?? process.env.LANEWAY_ENVOY_BIN ?? 'envoy', args, join(this.opts.workDir, `logs/${name}.envoy.log`), env);
   }
 
   /** Starts a demo service instance and its sidecar; returns once the sidecar is live. */
@@ -87,7 +89,7 @@ export class LocalMesh {
     const sidecarPort = await port(this.opts.ports, 15000 + n);
     const adminPort = await port(this.opts.ports, 19100 + n);
     const name = `${service}-${lane}`;
-    const envoy = await this.startEnvoy('sidecar', name, { NODE_ID: name, SERVICE: service, LANE: lane, LISTENER_PORT: sidecarPort, ADMIN_PORT: adminPort });
+    const envoy = await this.startEnvoy('sidecar', name, { NODE_ID: name, SERVICE: service, LANE: lane, LISTENER_PORT: sidecarPort, ADMIN_PORT: adminPort }, lane);
     const instance: Instance = { service, lane, appPort, sidecarPort, adminPort, app: undefined as unknown as DemoService, envoy, ...(drop && { drop }) };
     instance.app = await this.startApp(instance);
     this.instances.push(instance);
