@@ -125,6 +125,10 @@ describe('propagation check (hop records from real Envoys)', () => {
     assert.equal(doctor.code, 1);
     assert.match(doctor.stdout, new RegExp(`DROPS LANE: orders \\(instance orders-drops-x \\(lane drops-x\\)\\) received requests in lane drops-x and sent \\d+ without x-lane or baggage in the same trace; forward x-lane \\(or baggage\\) from incoming to outgoing requests \\(traces ${problem!.exampleTraces[0]!.slice(0, 6)}…`));
 
+    // laneway explain warns that a path in drops-x crosses a service that drops it.
+    const explained = await mesh.api('GET', '/v1/explain?service=payments&lane=drops-x');
+    assert.match(explained.body.warnings[0], /^orders drops lane drops-x: requests in drops-x that pass through it reach later services without their lane/);
+
     await mesh.stopApp(broken);
     await mesh.restartApp(broken, {});
     await waitForView(mesh, (v) => statusOf(v, 'orders').status === 'ok', 15000, () => send('drops-x', 3));

@@ -3,6 +3,10 @@
 // flood of 100,000 entries. The control plane keeps serving, counts every drop, and its memory stays bounded.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { HTTPAccessLogEntrySchema } from '../../control-plane/src/envoy/generated/envoy/data/accesslog/v3/accesslog_pb.js';
+import { StreamAccessLogsMessageSchema } from '../../control-plane/src/envoy/generated/envoy/service/accesslog/v3/als_pb.js';
+import { decodeAccessLogMessage } from '../../control-plane/src/xds/access-log-wire.js';
 import { pino } from 'pino';
 import type { HopRecord, HopSender } from '../../control-plane/src/observe/hop-record.js';
 import { PropagationAnalysis, type ServicePropagation } from '../../control-plane/src/observe/propagation.js';
@@ -158,4 +162,28 @@ test('the AccessLogService: malformed bytes, no node, unknown proxies and a floo
   } finally {
     await server.close();
   }
+});
+
+test('the access-log wire reader takes cluster, headers and status from a full Envoy entry, skipping every other field', () => {
+  const full = create(HTTPAccessLogEntrySchema, {
+    commonProperties: {
+      sampleRate: 1, upstreamCluster: 'orders~feature-x', routeName: 'orders/feature-x', startTime: { seconds: 1n, nanos: 5 },
+      downstreamRemoteAddress: { address: { case: 'socketAddress', value: { address: '127.0.0.1', portSpecifier: { case: 'portValue', value: 5000 } } } },
+      responseFlags: { noHealthyUpstream: true }, customTags: { a: 'b' }, upstreamTransportFailureReason: 'none',
+    },
+    protocolVersion: 2,
+    request: { authority: 'orders', path: '/x', requestHeadersBytes: 99n, requestHeaders: { 'x-lane': 'feature-x', traceparent: `00-${TRACE_A}-00f067aa0ba902b7-01` } },
+    response: { responseCode: 503, responseHeadersBytes: 10n, responseHeaders: { 'x-lane-served-by': 'orders/stable (fallback)' }, responseCodeDetails: 'via_upstream' },
+  });
+  const bytes = Buffer.from(toBinary(StreamAccessLogsMessageSchema, create(StreamAccessLogsMessageSchema, {
+    identifier: { node: { id: 'orders-1', cluster: 'orders' }, logName: 'laneway-hops' },
+    logEntries: { case: 'httpLogs', value: { logEntry: [full, create(HTTPAccessLogEntrySchema, {})] } },
+  })));
+  const decoded = decodeAccessLogMessage(bytes);
+  assert.equal(decoded.identifier?.node?.id, 'orders-1');
+  assert.deepEqual(decoded.httpEntries, [
+    { upstreamCluster: 'orders~feature-x', requestHeaders: { 'x-lane': 'feature-x', traceparent: `00-${TRACE_A}-00f067aa0ba902b7-01` }, responseCode: 503, responseHeaders: { 'x-lane-served-by': 'orders/stable (fallback)' } },
+    { upstreamCluster: '', requestHeaders: {}, responseCode: 0, responseHeaders: {} },
+  ]);
+  assert.throws(() => decodeAccessLogMessage(Buffer.from([0x12, 0x05, 0x0a])));
 });

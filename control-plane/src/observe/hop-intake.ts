@@ -2,8 +2,7 @@
 // one proxy may send (a token bucket per stream: a flood costs drops, counted, not memory), turns
 // entries into hop records and hands them to the analysis. Every entry is counted once: used,
 // ignored (not a routed request to a Laneway cluster) or rejected with a reason.
-import type { HTTPAccessLogEntry } from '../envoy/generated/envoy/data/accesslog/v3/accesslog_pb.js';
-import type { AccessLogSink, AccessLogStream, RejectReason } from '../xds/access-log-service.js';
+import type { AccessLogEntry, AccessLogSink, AccessLogStream, RejectReason } from '../xds/access-log-service.js';
 import type { NodeInfo } from '../xds/stream-core.js';
 import { hopFromEntry, type HopHeaders, type HopSender } from './hop-record.js';
 import type { PropagationAnalysis } from './propagation.js';
@@ -61,7 +60,7 @@ export class HopIntake implements AccessLogSink {
   }
 
   /** Entries a stream let through its cap. */
-  take(sender: HopSender, entries: readonly HTTPAccessLogEntry[], now: number): void {
+  take(sender: HopSender, entries: readonly AccessLogEntry[], now: number): void {
     const headers = this.headers();
     for (const entry of entries) {
       const hop = hopFromEntry(entry, sender, headers);
@@ -89,7 +88,7 @@ class IntakeStream implements AccessLogStream {
     this.refilledAt = now();
   }
 
-  entries(entries: readonly HTTPAccessLogEntry[]): void {
+  entries(entries: readonly AccessLogEntry[]): void {
     const now = this.now();
     this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.entriesPerSecond);
     this.refilledAt = now;

@@ -1,7 +1,7 @@
 // One hop: a request one proxy sent to one instance of a service, as its access-log entry tells.
 // Pure: the entry and the names to read from it in, a HopRecord (or undefined when the entry is
 // not a routed request to a Laneway cluster, such as a passthrough or a 404) out.
-import type { HTTPAccessLogEntry } from '../envoy/generated/envoy/data/accesslog/v3/accesslog_pb.js';
+import type { AccessLogEntry } from '../xds/access-log-wire.js';
 
 /** The proxy that sent a hop: a service's sidecar (with its instance's lane when its node says) or the ingress. */
 export interface HopSender {
@@ -53,19 +53,19 @@ function instanceOf(cluster: string): [string, string] | undefined {
   return LANE_NAME.test(service) && LANE_NAME.test(instance) ? [service, instance] : undefined;
 }
 
-export function hopFromEntry(entry: HTTPAccessLogEntry, sender: HopSender, headers: HopHeaders): HopRecord | undefined {
-  const routed = instanceOf(entry.commonProperties?.upstreamCluster ?? '');
+export function hopFromEntry(entry: AccessLogEntry, sender: HopSender, headers: HopHeaders): HopRecord | undefined {
+  const routed = instanceOf(entry.upstreamCluster);
   if (!routed) return undefined;
-  const requestHeaders = entry.request?.requestHeaders ?? {};
+  const requestHeaders = entry.requestHeaders;
   const lane = requestHeaders[headers.laneHeader];
-  const servedBy = entry.response?.responseHeaders?.[headers.servedByHeader];
+  const servedBy = entry.responseHeaders[headers.servedByHeader];
   return {
     sender,
     callee: routed[0],
     instance: routed[1],
     lane: lane !== undefined && LANE_NAME.test(lane) ? lane : undefined,
     traceId: traceIdOf(requestHeaders.traceparent),
-    status: entry.response?.responseCode ?? 0,
+    status: entry.responseCode,
     servedBy: servedBy === undefined ? undefined : servedBy.slice(0, MAX_SERVED_BY),
   };
 }

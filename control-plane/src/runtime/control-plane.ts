@@ -133,6 +133,7 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
   propagation.registerMetrics(debug.context.metrics!);
+  debug.context.laneWarnings = propagation.laneWarnings;
   const apiPlugins: ApiPlugin[] = [debug.plugin, propagation.plugin];
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>

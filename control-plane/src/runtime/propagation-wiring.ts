@@ -15,6 +15,8 @@ const HOP_OUTCOMES = ['used', 'ignored'] as const;
 export interface PropagationWiring {
   intake: HopIntake;
   view(): PropagationView;
+  /** One line per service seen dropping `lane` (for laneway explain). */
+  laneWarnings(lane: string): string[];
   /** Registers GET /v1/propagation: pass it in buildApi's plugins. */
   plugin: (app: FastifyInstance) => void;
   /** Adds the gauges to the registry /metrics serves. */
@@ -33,6 +35,7 @@ export function wirePropagation(getState: () => MeshState, now: () => number = D
   return {
     intake,
     view,
+    laneWarnings: (lane) => view().services.flatMap((s) => s.problems.filter((p) => p.lane === lane).map((p) => `${s.service} ${p.rule === 'trace' ? 'drops' : 'likely drops'} lane ${lane}: requests in ${lane} that pass through it reach later services without their lane (laneway doctor: ${p.advice})`)),
     plugin: (app) => registerPropagationRoutes(app, view),
     registerMetrics(registry) {
       new Gauge({

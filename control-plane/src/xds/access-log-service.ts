@@ -4,13 +4,15 @@
 // decides what an entry means. Bytes that do not decode are counted, never thrown at grpc-js.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { ServerReadableStream, ServiceDefinition, UntypedServiceImplementation, sendUnaryData } from '@grpc/grpc-js';
-import type { HTTPAccessLogEntry } from '../envoy/generated/envoy/data/accesslog/v3/accesslog_pb.js';
 import {
   StreamAccessLogsMessageSchema,
   StreamAccessLogsResponseSchema,
   type StreamAccessLogsMessage,
 } from '../envoy/generated/envoy/service/accesslog/v3/als_pb.js';
+import { decodeAccessLogMessage, type AccessLogEntry, type AccessLogMessage } from './access-log-wire.js';
 import type { NodeInfo } from './stream-core.js';
+
+export type { AccessLogEntry } from './access-log-wire.js';
 
 const SERVICE = '/envoy.service.accesslog.v3.AccessLogService';
 
@@ -25,17 +27,17 @@ export interface AccessLogSink {
 }
 
 export interface AccessLogStream {
-  entries(entries: readonly HTTPAccessLogEntry[]): void;
+  entries(entries: readonly AccessLogEntry[]): void;
   close(): void;
 }
 
 const MALFORMED = Symbol('malformed');
 const EMPTY_RESPONSE = Buffer.from(toBinary(StreamAccessLogsResponseSchema, create(StreamAccessLogsResponseSchema)));
-type Decoded = StreamAccessLogsMessage | typeof MALFORMED;
+type Decoded = AccessLogMessage | typeof MALFORMED;
 
 function decode(bytes: Buffer): Decoded {
   try {
-    return fromBinary(StreamAccessLogsMessageSchema, bytes);
+    return decodeAccessLogMessage(bytes);
   } catch {
     return MALFORMED;
   }
@@ -53,10 +55,7 @@ export const accessLogServiceDefinition: ServiceDefinition = {
   },
 };
 
-function entryCount(message: StreamAccessLogsMessage): number {
-  const logs = message.logEntries;
-  return logs.case === undefined ? 0 : logs.value.logEntry.length;
-}
+const entryCount = (message: AccessLogMessage) => message.httpEntries.length + message.tcpEntries;
 
 /** One call: the node from the first message, then entries until the proxy closes the stream. */
 function onCall(sink: AccessLogSink, call: ServerReadableStream<Decoded, unknown>, callback: sendUnaryData<unknown>): void {
@@ -71,7 +70,7 @@ function onCall(sink: AccessLogSink, call: ServerReadableStream<Decoded, unknown
       refused = stream === undefined;
     }
     if (refused) return sink.reject('unknown_proxy', entryCount(message));
-    if (message.logEntries.case === 'httpLogs') stream!.entries(message.logEntries.value.logEntry);
+    if (message.httpEntries.length > 0) stream!.entries(message.httpEntries);
   });
   let ended = false;
   const end = () => {
