@@ -36,9 +36,10 @@ describe('lane-aware tracing (real Envoys, real OTLP receiver)', () => {
 
     // Until the tracers are configured, requests make no spans; then a laned request's trace has all three hops.
     let trace: ReceivedSpan[] = [];
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 45_000;
     while (Date.now() < deadline && trace.length < 3) {
-      const answer = await meshGet(mesh.ingressUrl, { 'x-lane': 'feature-x' });
+      // A new connection each time: Envoy applies a changed listener to new connections (old ones drain).
+      const answer = await meshGet(mesh.ingressUrl, { 'x-lane': 'feature-x', connection: 'close' });
       assert.equal(answer.path, 'frontend/stable orders/feature-x payments/stable');
       await new Promise((r) => setTimeout(r, 1000));
       const laned = receiver.spans.filter((s) => s.attributes['laneway.lane'] === 'feature-x');
