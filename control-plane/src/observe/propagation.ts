@@ -99,8 +99,14 @@ export class PropagationAnalysis {
     this.traces.settle(now, this.verdicts);
     this.applyVerdicts();
     this.expire(now);
-    const names = [...new Set([...services, ...this.volumes.serviceNames(), ...[...this.findings.values()].map((f) => f.service)])].sort();
-    return names.map((service) => this.serviceReport(service, now, laneHeader));
+    const byService = new Map<string, Finding[]>();
+    for (const f of this.findings.values()) {
+      const list = byService.get(f.service);
+      if (list) list.push(f);
+      else byService.set(f.service, [f]);
+    }
+    const names = [...new Set([...services, ...this.volumes.serviceNames(), ...byService.keys()])].sort();
+    return names.map((service) => this.serviceReport(service, byService.get(service) ?? [], now, laneHeader));
   }
 
   private applyVerdicts(): void {
@@ -136,9 +142,8 @@ export class PropagationAnalysis {
     }
   }
 
-  private serviceReport(service: string, now: number, laneHeader: string): ServicePropagation {
+  private serviceReport(service: string, findings: readonly Finding[], now: number, laneHeader: string): ServicePropagation {
     const volume = this.volumes.volume(service, now);
-    const findings = [...this.findings.values()].filter((f) => f.service === service);
     const problems = findings.filter((f) => f.lastDropAt > f.lastForwardAt).map((f) => traceProblem(f, laneHeader));
     const windowStart = now - this.limits.volume.bucketMs * this.limits.volume.buckets;
     const forwardedRecently = (lane: string) => findings.some((f) => f.lane === lane && f.lastForwardAt >= windowStart);
