@@ -23,9 +23,13 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The injected pods' capture init container runs this image as root with NET_ADMIN: the script and
+# iptables (deploy/capture/laneway-capture.sh; docs/kubernetes.md, "Transparent capture").
+COPY deploy/capture/laneway-capture.sh ./deploy/capture/laneway-capture.sh
 # The store's directory, owned by the user the control plane runs as (a new named volume mounted
 # here takes this owner).
-RUN mkdir /data && chown node:node /data
+RUN apt-get update && apt-get install -y --no-install-recommends iptables && rm -rf /var/lib/apt/lists/* \
+  && mkdir /data && chown node:node /data
 # The node image's `node` user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 EXPOSE 8080 18000

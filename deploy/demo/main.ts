@@ -4,7 +4,7 @@ import { propagatedHeaders, startDemoService } from './service.js';
 const env = process.env;
 const service = env.SERVICE;
 if (!service) {
-  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL, LANE_HEADER, DROP=lane|all)');
+  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL or CALLEE_PORT, LANE_HEADER, DROP=lane|all)');
   process.exit(2);
 }
 const started = await startDemoService({
@@ -16,6 +16,7 @@ const started = await startDemoService({
   calls: (env.CALLS || '').split(',').filter(Boolean),
   grpcCallees: (env.GRPC_CALLS || '').split(',').filter(Boolean),
   sidecarUrl: env.SIDECAR_URL,
+  calleePort: Number(env.CALLEE_PORT || 8080),
   // DROP=lane: forwards traceparent but not the lane; DROP=all: forwards nothing (the demo's broken service).
   propagate: propagatedHeaders(env.LANE_HEADER || 'x-lane', env.DROP === 'lane' || env.DROP === 'all' ? env.DROP : undefined),
 });

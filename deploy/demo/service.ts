@@ -1,6 +1,7 @@
 // A demo service for the lane mesh: answers (JSON over HTTP, or gRPC) listing every hop that served
-// the request, calling the next services through its sidecar and forwarding the lane header and
-// baggage (all an app must do). Each callee's hop records the served-by header its sidecar added.
+// the request, calling the next services (through its sidecar as an HTTP proxy, or directly by name
+// where the sidecar captures outbound traffic) and forwarding the lane header and baggage (all an
+// app must do). Each callee's hop records the served-by header its sidecar added.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { callGrpc, demoGrpcClient, startGrpcServer, type Hop } from './grpc.js';
@@ -24,8 +25,10 @@ export interface DemoServiceOptions {
   port: number;
   /** Services to call, in order, for every request. */
   calls: string[];
-  /** The sidecar's outbound listener, e.g. http://127.0.0.1:15001. */
+  /** The sidecar's outbound listener, e.g. http://127.0.0.1:15001; none: callees are called by name (`http://orders:8080/`), which transparent capture routes. */
   sidecarUrl?: string;
+  /** The callees' port when they are called by name (default 8080). */
+  calleePort?: number;
   /** Headers copied from the incoming request onto outgoing calls. */
   propagate: string[];
   /** How this service answers: JSON over HTTP (default) or the Demo gRPC service (demo.proto). */
@@ -50,11 +53,17 @@ function forwardedHeaders(incoming: Record<string, unknown>, names: string[]): R
   return out;
 }
 
-function callThroughSidecar(sidecarUrl: string, callee: string, headers: Record<string, string>, servedByHeader: string): Promise<Hop[]> {
-  const url = new URL(sidecarUrl);
+/** Where a call to `callee` connects: the sidecar's outbound listener, or the callee itself by name. */
+function calleeAddress(opts: DemoServiceOptions, callee: string): { host: string; port: number } {
+  if (!opts.sidecarUrl) return { host: callee, port: opts.calleePort ?? 8080 };
+  const url = new URL(opts.sidecarUrl);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
+function callHttp(address: { host: string; port: number }, callee: string, headers: Record<string, string>, servedByHeader: string): Promise<Hop[]> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, path: '/', method: 'GET', headers: { ...headers, host: callee } },
+      { host: address.host, port: address.port, path: '/', method: 'GET', headers: { ...headers, host: callee } },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -78,20 +87,20 @@ function callThroughSidecar(sidecarUrl: string, callee: string, headers: Record<
   });
 }
 
-/** Calls every callee in order through the sidecar, forwarding the propagated headers. */
+/** Calls every callee in order, forwarding the propagated headers. */
 function hopsFor(opts: DemoServiceOptions, incoming: Record<string, unknown>): Promise<Hop[]> {
   const servedByHeader = opts.servedByHeader ?? 'x-lane-served-by';
   return (async () => {
     const hops: Hop[] = [{ service: opts.service, lane: opts.lane }];
     const headers = forwardedHeaders(incoming, opts.propagate);
     for (const callee of opts.calls) {
-      if (!opts.sidecarUrl) throw new Error('no sidecar configured for outbound calls');
+      const address = calleeAddress(opts, callee);
       if (opts.grpcCallees?.includes(callee)) {
         // A channel per call keeps the demo simple; a real app would keep one per callee.
-        const client = demoGrpcClient(new URL(opts.sidecarUrl).host, callee);
+        const client = demoGrpcClient(`${address.host}:${address.port}`, callee);
         hops.push(...(await callGrpc(client, headers, servedByHeader).finally(() => client.close())));
       } else {
-        hops.push(...(await callThroughSidecar(opts.sidecarUrl, callee, headers, servedByHeader)));
+        hops.push(...(await callHttp(address, callee, headers, servedByHeader)));
       }
     }
     return hops;

@@ -74,6 +74,7 @@ describe('the packed package, installed into an empty folder', () => {
     const installed = join(app, 'node_modules/laneway');
     assert.ok(existsSync(join(installed, 'dist/control-plane/src/main.js')));
     assert.ok(existsSync(join(installed, 'dist/control-plane/src/envoy/generated/envoy/config/route/v3/route_pb.js')));
+    assert.ok(existsSync(join(installed, 'dist/ui/index.html')), 'the built dashboard');
     assert.equal(existsSync(join(installed, 'control-plane')), false, 'no TypeScript sources');
     assert.equal(existsSync(join(installed, 'test')), false, 'no tests');
     assert.equal(existsSync(join(app, 'node_modules/tsx')), false, 'tsx is a dev dependency');
@@ -94,6 +95,9 @@ describe('the packed package, installed into an empty folder', () => {
     const args = ['--api-port', String(apiPort), '--xds-port', String(xdsPort), '--host', HOST, '--data-dir', join(work, 'data')];
     server = serve(app, args, join(work, 'serve.log'));
     await waitFor('the installed control plane to be ready', async () => (await fetch(`${apiUrl}/readyz`)).ok, 30000);
+    const dashboard = await fetch(`${apiUrl}/ui/`);
+    assert.equal(dashboard.status, 200, 'the installed control plane serves its dashboard');
+    assert.match(await dashboard.text(), /<title>Laneway<\/title>/);
 
     for (const lane of ['stable', 'feature-x']) {
       backends.push(await startDemoService({ service: 'frontend', lane, host: HOST, port: 0, calls: [], propagate: ['x-lane'] }));

@@ -47,3 +47,11 @@ for (const [argv, env, message] of bad) {
     assert.throws(() => parseConfig(argv, env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
   });
 }
+
+test('webhook: --webhook-port needs Kubernetes mode or certificate files; cert and key go together', () => {
+  assert.equal(parseConfig(['--kubernetes', '--webhook-port', '9443'], {}).webhookPort, 9443);
+  assert.deepEqual(parseConfig([], { LANEWAY_WEBHOOK_PORT: '9443', LANEWAY_WEBHOOK_CERT: '/c', LANEWAY_WEBHOOK_KEY: '/k' }).webhookCert, '/c');
+  assert.throws(() => parseConfig(['--webhook-port', '9443'], {}), /--webhook-port needs --kubernetes \(a CA shared through a Secret\) or both --webhook-cert and --webhook-key/);
+  assert.throws(() => parseConfig(['--kubernetes', '--webhook-cert', '/c'], {}), /--webhook-cert and --webhook-key go together/);
+  assert.equal(parseConfig(['--inject-proxy-image', 'envoy:x'], {}).injectProxyImage, 'envoy:x');
+});

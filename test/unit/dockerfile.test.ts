@@ -60,7 +60,7 @@ test('the build stage installs everything, compiles, then prunes to production d
   assert.deepEqual(buildConfig.include, ['control-plane/src/**/*.ts', 'deploy/demo/**/*.ts']);
 });
 
-test('the final image copies only package.json, node_modules and dist/ from the build stage', () => {
+test('the final image copies only package.json, node_modules and dist/ from the build stage, and the capture script', () => {
   const [, runtime] = stages();
   const copies = runtime!.instructions.filter((i): i is Copy => i instanceof Copy);
   assert.equal(copies.length, args(runtime!, 'COPY').length);
@@ -68,6 +68,7 @@ test('the final image copies only package.json, node_modules and dist/ from the 
     ['build', '/app/package.json ./'],
     ['build', '/app/node_modules ./node_modules'],
     ['build', '/app/dist ./dist'],
+    [undefined, 'deploy/capture/laneway-capture.sh ./deploy/capture/laneway-capture.sh'],
   ]);
   assert.doesNotMatch(text, /COPY[^\n]*\btest\b/, 'no COPY of test/');
 });
@@ -75,7 +76,9 @@ test('the final image copies only package.json, node_modules and dist/ from the 
 test('the final image runs the compiled control plane with plain node, as uid 1000 owning /data', () => {
   const [, runtime] = stages();
   assert.deepEqual(args(runtime!, 'USER'), ['1000:1000']);
-  assert.deepEqual(args(runtime!, 'RUN'), ['mkdir /data && chown node:node /data']);
+  const [run] = args(runtime!, 'RUN');
+  assert.match(run!, /apt-get install -y --no-install-recommends iptables/, 'iptables for the capture init container');
+  assert.match(run!, /mkdir \/data && chown node:node \/data$/);
   assert.match(args(runtime!, 'ENV')[0]!, /\bLANEWAY_DATA_DIR=\/data\b/);
   const entrypoint = dockerfile.getENTRYPOINTs().map((e) => e.getJSONStrings().map((a) => a.getJSONValue()));
   assert.deepEqual(entrypoint, [['node', '--enable-source-maps', 'dist/control-plane/src/main.js']]);

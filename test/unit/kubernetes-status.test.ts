@@ -37,6 +37,13 @@ describe('lane status', () => {
     assert.deepEqual(status.conditions.map((c) => [c.status, c.reason]), [['False', 'Invalid']]);
   });
 
+  test('pods of the lane that opted into injection but run without the sidecar: a second condition names them', () => {
+    assert.deepEqual(desiredLaneStatus(lane('feature-x'), defs, NOW, ['orders-fx-1 (webhook-not-called)']).conditions, [
+      { type: 'Ready', status: 'True', reason: 'Served', message: 'served with its own orders, payments' },
+      { type: 'SidecarsInjected', status: 'False', reason: 'PodsWithoutSidecar', message: '1 pod(s) of this lane run without the Laneway sidecar: orders-fx-1 (webhook-not-called) (GET /v1/injection says why)' },
+    ]);
+  });
+
   test('expired', () => {
     const status = desiredLaneStatus(lane('old', { expiresAt: '2026-11-21T11:30:00Z' }), defs, NOW);
     assert.deepEqual(status.conditions.map((c) => [c.status, c.reason, c.message]), [['False', 'Expired', 'expired at 2026-11-21T11:30:00.000Z']]);

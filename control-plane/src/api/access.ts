@@ -4,8 +4,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
 import type { Caller, TokenRegistry } from './tokens.js';
 
-/** public: anyone (health, docs); read: viewer or admin; write: admin. Default: by HTTP method. */
-export type Access = 'public' | 'read' | 'write';
+/**
+ * public: anyone (health, docs); read: viewer or admin; write: admin. Default: by HTTP method.
+ * page: the dashboard's static files, which hold no data: anyone when tokens are configured (the
+ * page asks for a token and sends it on every API call), else loopback clients only, as the API.
+ */
+export type Access = 'public' | 'read' | 'write' | 'page';
 
 export interface WriteAudit {
   /** "lanes/feature-x", "settings" */
@@ -60,7 +64,7 @@ export function registerAccessControl(app: FastifyInstance, tokens: TokenRegistr
   app.decorateRequest('audit', undefined);
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config?.access ?? (READ_METHODS.has(request.method) ? 'read' : 'write');
-    if (access === 'public') return;
+    if (access === 'public' || (access === 'page' && tokens && tokens.size > 0)) return;
     try {
       request.caller = identify(request, tokens);
     } catch (err) {

@@ -24,6 +24,23 @@ export interface ControlPlaneConfig {
   maxConcurrentPushes?: number;
   /** V8's old-generation growth after a major GC, in percent of the live heap (runtime/heap-growth.ts); 0: V8 chooses. */
   heapGrowingPercent?: number;
+  /** Sidecar injection webhook (HTTPS) on this port; absent: no webhook (docs/kubernetes.md). */
+  webhookPort?: number;
+  /** PEM files of the webhook's serving certificate (e.g. from cert-manager); absent: a CA shared through a Secret. */
+  webhookCert?: string;
+  webhookKey?: string;
+  /** The MutatingWebhookConfiguration whose caBundle the control plane writes; default laneway-sidecar-injector. */
+  webhookConfigName?: string;
+  /** Names in the serving certificate, comma-separated; default laneway-webhook.<namespace>.svc and 127.0.0.1. */
+  webhookHosts?: string;
+  injectProxyImage?: string;
+  injectCaptureImage?: string;
+  /** Where injected sidecars reach xDS; default laneway.<namespace>.svc. */
+  injectXdsHost?: string;
+  injectXdsPort?: number;
+  injectProxyCpu?: string;
+  injectProxyMemory?: string;
+  injectProxyMemoryLimit?: string;
 }
 
 interface OptionSpec {
@@ -49,6 +66,18 @@ const OPTIONS: OptionSpec[] = [
   { key: 'pushHoldOffMs', flag: '--push-hold-off-ms', env: 'LANEWAY_PUSH_HOLD_OFF_MS', kind: 'ms', default: '100' },
   { key: 'pushMaxDelayMs', flag: '--push-max-delay-ms', env: 'LANEWAY_PUSH_MAX_DELAY_MS', kind: 'ms', default: '1000' },
   { key: 'maxConcurrentPushes', flag: '--max-concurrent-pushes', env: 'LANEWAY_MAX_CONCURRENT_PUSHES', kind: 'count', default: '100' },
+  { key: 'webhookPort', flag: '--webhook-port', env: 'LANEWAY_WEBHOOK_PORT', kind: 'port' },
+  { key: 'webhookCert', flag: '--webhook-cert', env: 'LANEWAY_WEBHOOK_CERT', kind: 'string' },
+  { key: 'webhookKey', flag: '--webhook-key', env: 'LANEWAY_WEBHOOK_KEY', kind: 'string' },
+  { key: 'webhookConfigName', flag: '--webhook-config-name', env: 'LANEWAY_WEBHOOK_CONFIG_NAME', kind: 'string' },
+  { key: 'webhookHosts', flag: '--webhook-hosts', env: 'LANEWAY_WEBHOOK_HOSTS', kind: 'string' },
+  { key: 'injectProxyImage', flag: '--inject-proxy-image', env: 'LANEWAY_INJECT_PROXY_IMAGE', kind: 'string' },
+  { key: 'injectCaptureImage', flag: '--inject-capture-image', env: 'LANEWAY_INJECT_CAPTURE_IMAGE', kind: 'string' },
+  { key: 'injectXdsHost', flag: '--inject-xds-host', env: 'LANEWAY_INJECT_XDS_HOST', kind: 'string' },
+  { key: 'injectXdsPort', flag: '--inject-xds-port', env: 'LANEWAY_INJECT_XDS_PORT', kind: 'port' },
+  { key: 'injectProxyCpu', flag: '--inject-proxy-cpu', env: 'LANEWAY_INJECT_PROXY_CPU', kind: 'string' },
+  { key: 'injectProxyMemory', flag: '--inject-proxy-memory', env: 'LANEWAY_INJECT_PROXY_MEMORY', kind: 'string' },
+  { key: 'injectProxyMemoryLimit', flag: '--inject-proxy-memory-limit', env: 'LANEWAY_INJECT_PROXY_MEMORY_LIMIT', kind: 'string' },
   { key: 'heapGrowingPercent', flag: '--heap-growing-percent', env: 'LANEWAY_HEAP_GROWING_PERCENT', kind: 'percent', default: '100' },
 ];
 
@@ -117,5 +146,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ControlPlan
   if (pushMaxDelayMs < pushHoldOffMs) {
     throw new ConfigError(`push max delay (${pushMaxDelayMs} ms, --push-max-delay-ms) must not be below the hold-off (${pushHoldOffMs} ms, --push-hold-off-ms)`);
   }
+  if (config.webhookPort !== undefined && !config.kubernetes && (config.webhookCert === undefined || config.webhookKey === undefined)) {
+    throw new ConfigError('--webhook-port needs --kubernetes (a CA shared through a Secret) or both --webhook-cert and --webhook-key');
+  }
+  if ((config.webhookCert === undefined) !== (config.webhookKey === undefined)) throw new ConfigError('--webhook-cert and --webhook-key go together');
   return config as unknown as ControlPlaneConfig;
 }

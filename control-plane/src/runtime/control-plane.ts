@@ -1,6 +1,8 @@
 // Wires sources -> model -> translator -> cache -> xDS server, and the REST API beside them.
 import type { Logger } from 'pino';
 import { kubernetesLaneBackend } from '../api/lane-backend-kubernetes.js';
+import { registerDashboard } from '../api/dashboard.js';
+import { registerInjectionRoutes } from '../api/injection.js';
 import { buildApi, type ApiPlugin } from '../api/server.js';
 import { loadApiTokens, TokenRegistry } from '../api/tokens.js';
 import type { MeshState } from '../model/types.js';
@@ -20,10 +22,13 @@ import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
 import { wirePropagation } from './propagation-wiring.js';
+import { startInjection } from './webhook-wiring.js';
 
 export interface RunningControlPlane {
   apiPort: number;
   xdsPort: number;
+  /** The sidecar injection webhook's port once it serves (--webhook-port). */
+  webhookPort(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -118,23 +123,21 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
 
   const xds = await startXdsServer(
     {
-      cache,
-      logger,
+      cache, logger, accessLogs: propagation.intake,
       ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
-      accessLogs: propagation.intake,
       groupForNode: (node) => {
         const target = proxyTargetFromNode(node);
         return 'error' in target ? target : { group: publisher.register(target) };
       },
     },
-    config.host,
-    config.xdsPort,
+    config.host, config.xdsPort,
   );
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes });
-  propagation.registerMetrics(debug.context.metrics!);
-  debug.context.laneWarnings = propagation.laneWarnings;
-  const apiPlugins: ApiPlugin[] = [debug.plugin, propagation.plugin];
+  propagation.attach(debug.context);
+  const apiPlugins: ApiPlugin[] = [debug.plugin, propagation.plugin, (app) => registerDashboard(app, { getState, status: xds.status })];
+  const injection = await startInjection(config, logger, kube, debug.context.metrics);
+  apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
   // In Kubernetes mode lanes and services are cluster objects: a store write would reach one replica only.
   const definedElsewhere = (kind: 'services' | 'lanes' | 'settings', name: string) =>
     kind === 'settings' ? yamlDefs().settings !== undefined : kube !== undefined || Object.hasOwn(yamlDefs()[kind], name);
@@ -144,14 +147,16 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   await api.listen({ host: config.host, port: config.apiPort });
   const apiPort = (api.server.address() as { port: number }).port;
   cache.setReady(true);
-  logger.info({ apiPort, xdsPort: xds.port, host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
+  logger.info({ apiPort, xdsPort: xds.port, webhookPort: injection.webhookPort(), host: config.host, dataDir: config.dataDir, configDir: config.configDir }, 'laneway control plane ready');
 
   return {
     apiPort,
     xdsPort: xds.port,
+    webhookPort: injection.webhookPort,
     async close() {
       cache.setReady(false);
       expiry.close();
+      await injection.close();
       await definitions.close();
       await api.close();
       await xds.close();

@@ -3,6 +3,7 @@
 // control-plane.ts.
 import type { FastifyInstance } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
+import type { DebugContext } from '../api/debug-routes.js';
 import { registerPropagationRoutes } from '../api/propagation.js';
 import type { MeshState } from '../model/types.js';
 import { HopIntake } from '../observe/hop-intake.js';
@@ -21,6 +22,8 @@ export interface PropagationWiring {
   plugin: (app: FastifyInstance) => void;
   /** Adds the gauges to the registry /metrics serves. */
   registerMetrics(registry: Registry): void;
+  /** Into the debugging context: the gauges on its registry, and warnings for laneway explain. */
+  attach(debug: DebugContext): void;
 }
 
 export function wirePropagation(getState: () => MeshState, now: () => number = Date.now): PropagationWiring {
@@ -32,7 +35,7 @@ export function wirePropagation(getState: () => MeshState, now: () => number = D
   }, now);
   const windowSeconds = (limits.volume.bucketMs * limits.volume.buckets) / 1000;
   const view = () => propagationView(getState(), analysis, intake, windowSeconds, now());
-  return {
+  const wiring: PropagationWiring = {
     intake,
     view,
     laneWarnings: (lane) => view().services.flatMap((s) => s.problems.filter((p) => p.lane === lane).map((p) => `${s.service} ${p.rule === 'trace' ? 'drops' : 'likely drops'} lane ${lane}: requests in ${lane} that pass through it reach later services without their lane (laneway doctor: ${p.advice})`)),
@@ -61,5 +64,10 @@ export function wirePropagation(getState: () => MeshState, now: () => number = D
         },
       });
     },
+    attach(debug) {
+      if (debug.metrics) wiring.registerMetrics(debug.metrics);
+      debug.laneWarnings = wiring.laneWarnings;
+    },
   };
+  return wiring;
 }

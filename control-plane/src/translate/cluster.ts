@@ -1,5 +1,5 @@
 // Clusters: one per service instance (stable, and each lane overriding the service).
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import {
   Cluster_DiscoveryType,
@@ -15,7 +15,7 @@ import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/u
 import { packAny } from '../envoy/any.js';
 import { deepFreeze } from '../model/deep-freeze.js';
 import { adsConfigSource } from './config-source.js';
-import { loadAssignmentFor, needsDns } from './endpoint.js';
+import { loadAssignmentInit, needsDns } from './endpoint.js';
 import type { Instance } from './instances.js';
 
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -60,36 +60,36 @@ const OUTLIER_DETECTION = deepFreeze(create(OutlierDetectionSchema, {
 const CONNECT_TIMEOUT = deepFreeze(create(DurationSchema, { seconds: 1n }));
 const EDS_CONFIG = deepFreeze(create(Cluster_EdsClusterConfigSchema, { edsConfig: adsConfigSource() }));
 
-/** Health checking for instances that fall back to stable (their stable endpoints sit at priority 1). */
-function fallbackChecks(instance: Instance): Partial<Pick<Cluster, 'healthChecks' | 'outlierDetection'>> {
-  if (!instance.fallback) return {};
-  return { healthChecks: [HEALTH_CHECK], outlierDetection: OUTLIER_DETECTION };
+export type ClusterInit = MessageInitShape<typeof ClusterSchema>;
+
+/**
+ * The instance's cluster as an init shape (what the memo encodes directly; clusterFor creates it).
+ * One object literal naming every field it may set (undefined: unset, as create() reads it): inits
+ * of one shape are several times faster to encode than spread-built ones, each of its own shape.
+ */
+export function clusterInit(instance: Instance): ClusterInit {
+  // EDS may only carry IP addresses, so an instance with any DNS-name endpoint becomes a
+  // STRICT_DNS cluster with its endpoints inline (and gets no EDS resource).
+  const dns = needsDns(instance);
+  // Instances that fall back to stable (their stable endpoints at priority 1) are health checked.
+  const checked = instance.fallback !== undefined;
+  return {
+    name: instance.cluster,
+    clusterDiscoveryType: { case: 'type', value: dns ? Cluster_DiscoveryType.STRICT_DNS : Cluster_DiscoveryType.EDS },
+    edsClusterConfig: dns ? undefined : EDS_CONFIG,
+    connectTimeout: CONNECT_TIMEOUT,
+    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+    healthChecks: checked ? [HEALTH_CHECK] : undefined,
+    outlierDetection: checked ? OUTLIER_DETECTION : undefined,
+    // AUTO prefers IPv6: "localhost" would dial ::1 while most apps listen on 127.0.0.1 only.
+    dnsLookupFamily: dns ? Cluster_DnsLookupFamily.V4_PREFERRED : undefined,
+    loadAssignment: dns ? loadAssignmentInit(instance) : undefined,
+    typedExtensionProtocolOptions: protocolOptions(instance),
+  };
 }
 
 export function clusterFor(instance: Instance): Cluster {
-  const common = {
-    name: instance.cluster,
-    connectTimeout: CONNECT_TIMEOUT,
-    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
-    typedExtensionProtocolOptions: protocolOptions(instance),
-    ...fallbackChecks(instance),
-  };
-  // EDS may only carry IP addresses, so an instance with any DNS-name endpoint becomes a
-  // STRICT_DNS cluster with its endpoints inline (and gets no EDS resource).
-  if (needsDns(instance)) {
-    return create(ClusterSchema, {
-      ...common,
-      clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STRICT_DNS },
-      // AUTO prefers IPv6: "localhost" would dial ::1 while most apps listen on 127.0.0.1 only.
-      dnsLookupFamily: Cluster_DnsLookupFamily.V4_PREFERRED,
-      loadAssignment: loadAssignmentFor(instance),
-    });
-  }
-  return create(ClusterSchema, {
-    ...common,
-    clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.EDS },
-    edsClusterConfig: EDS_CONFIG,
-  });
+  return create(ClusterSchema, clusterInit(instance));
 }
 
 /** True when the instance's endpoints travel over EDS rather than inline in its cluster. */

@@ -1,6 +1,6 @@
 // ClusterLoadAssignments: the endpoints of one service instance, as EDS serves them or as a
 // STRICT_DNS cluster carries them inline.
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { isIP } from 'node:net';
 import {
   ClusterLoadAssignmentSchema,
@@ -98,29 +98,34 @@ function locality(endpoints: readonly HostPort[], priority: number, servedByValu
           },
         },
       },
-      ...(servedByValue !== undefined && { metadata: servedByMetadata(servedByValue) }),
+      // Named even when unset: endpoints of one shape encode fast (cluster.ts, clusterInit).
+      metadata: servedByValue === undefined ? undefined : servedByMetadata(servedByValue),
     })),
   };
 }
 
+export type ClusterLoadAssignmentInit = MessageInitShape<typeof ClusterLoadAssignmentSchema>;
+
 /**
  * One locality holding every endpoint (none when there are none). An instance that falls back on
  * unhealthy also gets stable's endpoints at priority 1, each endpoint saying who it serves as.
+ * An init shape: what the memo encodes directly; loadAssignmentFor creates it.
  */
-export function loadAssignmentFor(instance: Instance): ClusterLoadAssignment {
+export function loadAssignmentInit(instance: Instance): ClusterLoadAssignmentInit {
   const endpoints = hostPorts(instance);
   if (!instance.fallback) {
-    return create(ClusterLoadAssignmentSchema, {
-      clusterName: instance.cluster,
-      endpoints: endpoints.length === 0 ? [] : [locality(endpoints, 0)],
-    });
+    return { clusterName: instance.cluster, endpoints: endpoints.length === 0 ? [] : [locality(endpoints, 0)] };
   }
-  return create(ClusterLoadAssignmentSchema, {
+  return {
     clusterName: instance.cluster,
     endpoints: [
       locality(endpoints, 0, servedBy(instance.name, instance.instance)),
       locality(fallbackHostPorts(instance), 1, servedByFallback(instance.name)),
     ],
     policy: { overprovisioningFactor: FALLBACK_OVERPROVISIONING },
-  });
+  };
+}
+
+export function loadAssignmentFor(instance: Instance): ClusterLoadAssignment {
+  return create(ClusterLoadAssignmentSchema, loadAssignmentInit(instance));
 }

@@ -1,34 +1,40 @@
 // The one place translation is remembered. The publisher asks here for a proxy's resources; every
-// miss calls the translator's own functions (the ones the golden files pin) and the protobuf
-// runtime's toBinary, so the result is always encodeResources(translateProxy(state, proxy)).
+// miss calls the translator's own functions (the ones the golden files pin) and encodes what they
+// return, so the result is always encodeResources(translateProxy(state, proxy)). Clusters, load
+// assignments, virtual hosts and lane routes, the bulk of a rebuild, are encoded from the
+// translator's init shapes by the encoders generated from the .proto files at build time
+// (envoy/generated/encoders.ts, scripts/generate-encoders.mjs; byte-identical to
+// toBinary(create(schema, init)), docs/adr/0016-generated-encoder.md); the rest by toBinary.
 // Memos are keyed on the identity of frozen model objects (the store and the merge deep-freeze
 // what they hand out, model/deep-freeze.ts): a frozen object seen again is the same input. They
 // live in WeakMaps keyed by those objects, so what a gone lane or service made goes with it.
 // An unfrozen model (tests, tools) is translated afresh on every call.
-import { create, toBinary } from '@bufbuild/protobuf';
+import { toBinary } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
 import { appendRepeated } from '../envoy/append-repeated.js';
-import { keptBytes } from '../envoy/kept-bytes.js';
+import { encodeCluster, encodeClusterLoadAssignment, encodeRoute, encodeVirtualHost } from '../envoy/generated/encoders.js';
 import { ClusterSchema } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { ClusterLoadAssignmentSchema } from '../envoy/generated/envoy/config/endpoint/v3/endpoint_pb.js';
 import { ListenerSchema } from '../envoy/generated/envoy/config/listener/v3/listener_pb.js';
-import { VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
+import { RouteSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
 import { RouteConfigurationSchema } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import { laneSlice, lanesByService, type LaneIndex } from '../model/lane-index.js';
 import { STABLE, type Lane, type MeshState, type Service, type Settings } from '../model/types.js';
 import { captureResources } from './capture-listener.js';
-import { clusterFor, usesEds } from './cluster.js';
-import { loadAssignmentFor } from './endpoint.js';
+import { clusterInit, usesEds } from './cluster.js';
+import { loadAssignmentInit } from './endpoint.js';
 import type { EncodedResource } from './index.js';
 import { allInstances, type Instance } from './instances.js';
 import { listenerFor } from './listener.js';
 import type { ProxyTarget } from './proxy.js';
-import { ingressRouteConfig, outboundRouteConfig, serviceVirtualHost } from './route.js';
+import { ingressRouteConfig, outboundRouteConfig, routeTo, serviceVirtualHost } from './route.js';
 import { visibleServices } from './scope.js';
 import { otlpCluster } from './tracing.js';
 
 const typeUrlOf = (schema: { typeName: string }) => `type.googleapis.com/${schema.typeName}`;
 const CLUSTER_TYPE = typeUrlOf(ClusterSchema);
 const ENDPOINT_TYPE = typeUrlOf(ClusterLoadAssignmentSchema);
+const ROUTE_TYPE = typeUrlOf(RouteSchema);
 
 /** Resources of one type that many proxies share whole: one service's clusters, or its endpoints. Names start with `${namespace}~`. */
 export interface EncodedBundle {
@@ -56,6 +62,15 @@ interface RoutingInputs {
   definition: Service | undefined;
   laneNames: readonly string[];
   lanes: readonly Lane[];
+}
+
+/** A lane's route, packed, beside the frozen objects it was made from. */
+interface PackedRoute {
+  service: string;
+  instance: string;
+  settings: Settings;
+  definition: Service;
+  route: Any;
 }
 
 interface ServiceParts extends RoutingInputs {
@@ -96,9 +111,9 @@ function allFrozen(inputs: RoutingInputs): boolean {
 const sameParts = (a: readonly InstanceParts[], b: readonly InstanceParts[]) => a.length === b.length && a.every((parts, i) => parts === b[i]);
 
 function encodeInstance(instance: Instance): InstanceParts {
-  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: keptBytes(toBinary(ClusterSchema, clusterFor(instance))) };
+  const cluster = { name: instance.cluster, typeUrl: CLUSTER_TYPE, value: encodeCluster(clusterInit(instance)) };
   if (!usesEds(instance)) return { cluster, loadAssignment: undefined };
-  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: keptBytes(toBinary(ClusterLoadAssignmentSchema, loadAssignmentFor(instance))) } };
+  return { cluster, loadAssignment: { name: instance.cluster, typeUrl: ENDPOINT_TYPE, value: encodeClusterLoadAssignment(loadAssignmentInit(instance)) } };
 }
 
 function bundlesOf(service: string, instances: readonly InstanceParts[]): EncodedBundle[] {
@@ -116,6 +131,8 @@ export class TranslationMemo {
   /** Per proxy kind and address: the listener and the settings it was made from. */
   private readonly listeners = new Map<string, { settings: Settings; resource: EncodedResource }>();
   private ingress: (RoutingInputs & { resource: EncodedResource }) | undefined;
+  /** Per instance's lane (the service's definition for stable): its routes, packed into Anys. */
+  private readonly routes = new WeakMap<Lane | Service, PackedRoute[]>();
 
   /**
    * encodeResources(translateProxy(state, proxy)), as the proxy's own resources (listener, route
@@ -179,7 +196,7 @@ export class TranslationMemo {
     let bundles: EncodedBundle[];
     if (known && known.service === service && sameParts(known.instances, instances)) ({ instances, bundles } = known);
     else bundles = bundlesOf(service, instances);
-    const virtualHost = toBinary(VirtualHostSchema, create(VirtualHostSchema, serviceVirtualHost(slice, service)));
+    const virtualHost = encodeVirtualHost(serviceVirtualHost(slice, service, this.packedRoute));
     const parts = { ...inputs, service, instances, bundles, virtualHost };
     if (allFrozen(inputs)) this.services.set(definition, parts);
     return parts;
@@ -198,6 +215,27 @@ export class TranslationMemo {
     else known.splice(at < 0 ? known.length : at, 1, entry);
     return parts;
   }
+
+  /**
+   * routeTo packed into an Any, for serviceVirtualHost; the same object again while its inputs are
+   * the same frozen objects. Packing a route is most of what a lane costs in a virtual host, which is
+   * rebuilt whenever any of its lanes changes.
+   */
+  private readonly packedRoute = (state: MeshState, service: string, instance: string): Any => {
+    const { settings } = state;
+    const definition = state.services[service]!;
+    const owner = instance === STABLE ? definition : state.lanes[instance]!;
+    const pack = (): Any => ({ $typeName: 'google.protobuf.Any', typeUrl: ROUTE_TYPE, value: encodeRoute(routeTo(state, service, instance)) });
+    if (!Object.isFrozen(owner) || !Object.isFrozen(definition) || !Object.isFrozen(settings)) return pack();
+    let known = this.routes.get(owner);
+    if (!known) this.routes.set(owner, (known = []));
+    const at = known.findIndex((entry) => entry.service === service && entry.instance === instance);
+    const hit = known[at];
+    if (hit && hit.settings === settings && hit.definition === definition) return hit.route;
+    const route = pack();
+    known.splice(at < 0 ? known.length : at, 1, { service, instance, settings, definition, route });
+    return route;
+  };
 
   /** The ingress routes to the entry service only: made from the lanes that can route it. */
   private ingressRoutes(state: MeshState, index: LaneIndex): EncodedResource {

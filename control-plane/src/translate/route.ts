@@ -9,7 +9,7 @@ import {
   type RouteConfiguration,
 } from '../envoy/generated/envoy/config/route/v3/route_pb.js';
 import { RouteSchema, type VirtualHostSchema } from '../envoy/generated/envoy/config/route/v3/route_components_pb.js';
-import { STABLE, type MeshState, type Service, type Settings } from '../model/types.js';
+import { STABLE, type MeshState } from '../model/types.js';
 import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
 import { serviceDomains } from './domains.js';
 import { laneDispatch } from './lane-dispatch.js';
@@ -46,61 +46,38 @@ function servedByHeader(state: MeshState, service: string, instance: string) {
 /** The route to one instance of a service (any path: lane dispatch happened before it). */
 export function routeTo(state: MeshState, service: string, instance: string): RouteInit {
   // gRPC calls may be long-lived streams: Envoy's default 15 s route timeout would cut them.
-  const timeout = state.services[service]?.protocol === 'grpc' ? { timeout: { seconds: 0n } } : {};
+  const timeout = state.services[service]?.protocol === 'grpc' ? { seconds: 0n } : undefined;
   const tracing = routeTracing(state, servedBy(service, instance), fallsBackOnUnhealthy(state, instance));
   return {
     match: { pathSpecifier: { case: 'prefix', value: '/' } },
-    action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: clusterName(service, instance) }, ...timeout } },
+    action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: clusterName(service, instance) }, timeout } },
     responseHeadersToAdd: [servedByHeader(state, service, instance)],
     ...(tracing && { tracing }),
   };
 }
 
-interface PackedRoute {
-  service: string;
-  instance: string;
-  settings: Settings;
-  definition: Service;
-  route: Any;
-}
+/** Packs the route to one instance of a service into an Any: the lane routes of serviceVirtualHost. */
+export type RoutePacker = (state: MeshState, service: string, instance: string) => Any;
 
-// Packing a Route into an Any is most of what a lane costs in a virtual host, which is rebuilt
-// whenever any of its lanes changes: each packed route is remembered beside the frozen objects it
-// is made from (the instance's lane, or the service for stable; the settings; the service).
-const packedRoutes = new WeakMap<object, PackedRoute[]>();
-
-/** routeTo, packed into an Any; the same object again while its inputs are the same frozen objects. */
-function packedRouteTo(state: MeshState, service: string, instance: string): Any {
-  const { settings } = state;
-  const definition = state.services[service]!;
-  const owner = instance === STABLE ? definition : state.lanes[instance]!;
-  if (!Object.isFrozen(owner) || !Object.isFrozen(definition) || !Object.isFrozen(settings)) {
-    return packAny(RouteSchema, routeTo(state, service, instance));
-  }
-  let known = packedRoutes.get(owner);
-  if (!known) packedRoutes.set(owner, (known = []));
-  const at = known.findIndex((entry) => entry.service === service && entry.instance === instance);
-  const hit = known[at];
-  if (hit && hit.settings === settings && hit.definition === definition) return hit.route;
-  const route = packAny(RouteSchema, routeTo(state, service, instance));
-  known.splice(at < 0 ? known.length : at, 1, { service, instance, settings, definition, route });
-  return route;
-}
+/** The translator's own packing: routeTo, created and serialized by the protobuf runtime. The memo seam passes its own (memo.ts). */
+export const packRoute: RoutePacker = (state, service, instance) => packAny(RouteSchema, routeTo(state, service, instance));
 
 /**
  * Routing for one service: a single route to stable when no lane reaches a lane instance of it,
  * otherwise the lane-header lookup (one entry per such lane, sorted) with stable as its default.
  */
-function serviceRouting(state: MeshState, service: string): Pick<VirtualHostInit, 'routes' | 'matcher'> {
+function serviceRouting(state: MeshState, service: string, pack: RoutePacker): Pick<VirtualHostInit, 'routes' | 'matcher'> {
   const lanes = laneRoutesFor(state, service);
   if (lanes.length === 0) return { routes: [routeTo(state, service, STABLE)] };
-  const byLane = lanes.map(([lane, instance]) => ({ lane, name: servedBy(service, instance), route: packedRouteTo(state, service, instance) }));
-  const stable = { name: servedBy(service, STABLE), route: packedRouteTo(state, service, STABLE) };
+  const byLane = lanes.map(([lane, instance]) => ({ lane, name: servedBy(service, instance), route: pack(state, service, instance) }));
+  const stable = { name: servedBy(service, STABLE), route: pack(state, service, STABLE) };
   return { matcher: laneDispatch(state.settings.laneHeader.toLowerCase(), byLane, stable) };
 }
 
-export function serviceVirtualHost(state: MeshState, service: string): VirtualHostInit {
-  return { name: service, domains: serviceDomains(state.services[service]!), ...serviceRouting(state, service) };
+export function serviceVirtualHost(state: MeshState, service: string, pack: RoutePacker = packRoute): VirtualHostInit {
+  // Every field named, not spread in: virtual hosts of one shape encode fast (cluster.ts, clusterInit).
+  const { routes, matcher } = serviceRouting(state, service, pack);
+  return { name: service, domains: serviceDomains(state.services[service]!), routes, matcher };
 }
 
 /** The sidecar's outbound routes: one virtual host per visible service, matched on Host (with or without port). */
@@ -126,7 +103,7 @@ function ingressRouting(state: MeshState): Pick<VirtualHostInit, 'routes' | 'mat
   if (!Object.hasOwn(state.services, entry)) {
     return { routes: [notFound(`laneway: entry service "${entry}" is not a known service\n`)] };
   }
-  return serviceRouting(state, entry);
+  return serviceRouting(state, entry, packRoute);
 }
 
 /** The ingress gateway's routes: any Host, to the entry service in the request's lane. */

@@ -10,8 +10,13 @@ export const LEASE_NAME = 'laneway-status-writer';
 const LEASE_SECONDS = 15;
 const RENEW_MS = 5000;
 
-/** What a Lane's status should say, given what the mapping made of it. Pure. */
-export function desiredLaneStatus(lane: KubeLane, defs: KubeDefinitions, now = Date.now()): LaneStatus {
+/** Condition added when pods of the lane opted into sidecar injection but run without the sidecar. */
+function withoutSidecarCondition(pods: readonly string[]): LaneCondition {
+  return { type: 'SidecarsInjected', status: 'False', reason: 'PodsWithoutSidecar', message: `${pods.length} pod(s) of this lane run without the Laneway sidecar: ${pods.join(', ')} (GET /v1/injection says why)` };
+}
+
+/** What a Lane's status should say, given what the mapping made of it, and the lane's opted-in pods without the sidecar ("pod (reason)"). Pure. */
+export function desiredLaneStatus(lane: KubeLane, defs: KubeDefinitions, now = Date.now(), podsWithoutSidecar: readonly string[] = []): LaneStatus {
   const name = lane.metadata?.name ?? '';
   const served = defs.lanes[name];
   const expiresAt = laneExpiry(lane);
@@ -28,7 +33,7 @@ export function desiredLaneStatus(lane: KubeLane, defs: KubeDefinitions, now = D
     servicesSummary: services.join(','),
     ...(expiresAt && { expiresAt }),
     ...(ready.status === 'False' && { message: ready.message }),
-    conditions: [ready],
+    conditions: podsWithoutSidecar.length > 0 ? [ready, withoutSidecarCondition(podsWithoutSidecar)] : [ready],
   };
 }
 
@@ -47,7 +52,7 @@ export class LaneStatusWriter {
   private writing = Promise.resolve();
   private readonly lanes: { group: string; version: string; namespace: string; plural: string };
 
-  constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => { lanes: KubeLane[]; defs: KubeDefinitions }) {
+  constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => { lanes: KubeLane[]; defs: KubeDefinitions; podsWithoutSidecar?: (lane: string) => string[] }) {
     this.leases = kc.makeApiClient(CoordinationV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.lanes = { group: LANE_GROUP, version: LANE_VERSION, namespace, plural: LANE_PLURAL };
@@ -70,7 +75,7 @@ export class LaneStatusWriter {
   }
 
   private async writeAll(): Promise<void> {
-    const { lanes, defs } = this.snapshot();
+    const { lanes, defs, podsWithoutSidecar } = this.snapshot();
     for (const lane of lanes) {
       const name = lane.metadata!.name!;
       const expiresAt = laneExpiry(lane);
@@ -79,7 +84,7 @@ export class LaneStatusWriter {
         await this.custom.deleteNamespacedCustomObject({ ...this.lanes, name });
         continue;
       }
-      const next = desiredLaneStatus(lane, defs);
+      const next = desiredLaneStatus(lane, defs, Date.now(), podsWithoutSidecar?.(name));
       const current = lane.status;
       if (sameStatus(current, next)) continue;
       const old = current?.conditions ?? [];

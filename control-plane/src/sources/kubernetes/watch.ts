@@ -24,6 +24,10 @@ export interface KubernetesSource {
   definitions(): KubeDefinitions;
   /** The Lane object as the watch last saw it (with its metadata.resourceVersion). */
   laneObject(name: string): KubeLane | undefined;
+  /** The namespace's pods as the watch last saw them (the webhook counts uninjected ones). */
+  pods(): KubePod[];
+  /** Each Lane's status names its pods that `list(lane)` gives ("pod (reason)"): opted in, running without the sidecar. */
+  setPodsWithoutSidecar(list: (lane: string) => string[]): void;
   close(): Promise<void>;
 }
 
@@ -98,7 +102,8 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
   let current: KubeDefinitions = { services: {}, lanes: {}, errors: [] };
   let lastKey = '';
   let expiryTimer: NodeJS.Timeout | undefined;
-  const status = new LaneStatusWriter(kc, namespace, opts.logger, () => ({ lanes: informers.lanes.list() as KubeLane[], defs: current }));
+  let podsWithoutSidecar: ((lane: string) => string[]) | undefined;
+  const status = new LaneStatusWriter(kc, namespace, opts.logger, () => ({ lanes: informers.lanes.list() as KubeLane[], defs: current, ...(podsWithoutSidecar && { podsWithoutSidecar }) }));
   // A lane leaves the model when it expires, with no event to say so: remap at the next expiry.
   const scheduleExpiry = (lanes: KubeLane[]) => {
     clearTimeout(expiryTimer);
@@ -137,6 +142,8 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
     namespace,
     definitions: () => current,
     laneObject: (name) => informers.lanes.get(name, namespace) as KubeLane | undefined,
+    pods: () => informers.pods.list() as KubePod[],
+    setPodsWithoutSidecar(list) { podsWithoutSidecar = list; status.sync(); },
     async close() {
       closed = true;
       clearTimeout(expiryTimer);
