@@ -30,6 +30,10 @@ export const protoFiles = [
   'envoy/extensions/filters/listener/http_inspector/v3/http_inspector.proto',
   'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
   'envoy/extensions/filters/network/direct_response/v3/config.proto',
+  // Hop records (issue 27): the access-log service Envoys stream to, its logger config, and tracing.
+  'envoy/service/accesslog/v3/als.proto',
+  'envoy/extensions/access_loggers/grpc/v3/als.proto',
+  'envoy/config/trace/v3/opentelemetry.proto',
 ];
 
 /** `buf` arguments restricting a command to protoFiles (and what they import). */

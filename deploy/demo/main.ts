@@ -1,10 +1,10 @@
 // Runs one demo service from environment variables (used by docker-compose and Kubernetes).
-import { startDemoService } from './service.js';
+import { propagatedHeaders, startDemoService } from './service.js';
 
 const env = process.env;
 const service = env.SERVICE;
 if (!service) {
-  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL or CALLEE_PORT, LANE_HEADER)');
+  console.error('demo service: set SERVICE (and optionally LANE, PORT, HOST, PROTOCOL, CALLS, GRPC_CALLS, SIDECAR_URL or CALLEE_PORT, LANE_HEADER, DROP=lane|all)');
   process.exit(2);
 }
 const started = await startDemoService({
@@ -17,7 +17,8 @@ const started = await startDemoService({
   grpcCallees: (env.GRPC_CALLS || '').split(',').filter(Boolean),
   sidecarUrl: env.SIDECAR_URL,
   calleePort: Number(env.CALLEE_PORT || 8080),
-  propagate: [env.LANE_HEADER || 'x-lane', 'baggage'],
+  // DROP=lane: forwards traceparent but not the lane; DROP=all: forwards nothing (the demo's broken service).
+  propagate: propagatedHeaders(env.LANE_HEADER || 'x-lane', env.DROP === 'lane' || env.DROP === 'all' ? env.DROP : undefined),
 });
 console.log(JSON.stringify({ msg: 'demo service listening', service, lane: env.LANE || 'stable', port: started.port }));
 const stop = () => void started.close().then(() => process.exit(0));

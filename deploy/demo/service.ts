@@ -8,6 +8,15 @@ import { callGrpc, demoGrpcClient, startGrpcServer, type Hop } from './grpc.js';
 
 export type { Hop } from './grpc.js';
 
+/** What the demo app fails to forward (a bug to find with `laneway doctor`): the lane (header and baggage), or everything. */
+export type DemoDrop = 'lane' | 'all';
+
+/** The headers an app forwards from incoming to outgoing requests: the lane header, baggage and traceparent, less what `drop` leaves out. */
+export function propagatedHeaders(laneHeader: string, drop?: DemoDrop): string[] {
+  if (drop === 'all') return [];
+  return drop === 'lane' ? ['traceparent'] : [laneHeader, 'baggage', 'traceparent'];
+}
+
 export interface DemoServiceOptions {
   service: string;
   /** The instance this process is: a lane name, or "stable". */

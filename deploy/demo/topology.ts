@@ -15,6 +15,9 @@ export const DEMO_SERVICES: DemoServiceSpec[] = [
 
 export const DEMO_LANES: Array<{ name: string; services: string[] }> = [{ name: 'feature-x', services: ['orders'] }];
 
+/** A lane whose instance of one service forgets to forward the lane (DROP=lane), for `laneway doctor` to find (npm run mesh, docker-compose). */
+export const DEMO_LEAKY_LANE = { name: 'feature-y', service: 'orders', drop: 'lane' } as const;
+
 export const ENTRY_SERVICE = 'frontend';
 
 /** The port services are addressed by (`orders:8080`); with HTTP_PROXY apps call http://orders:8080/. */

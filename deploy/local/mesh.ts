@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MeshState } from '../../control-plane/src/model/types.js';
-import { startDemoService, type DemoService } from '../demo/service.js';
+import { propagatedHeaders, startDemoService, type DemoDrop, type DemoService } from '../demo/service.js';
 import { DEMO_LANES, DEMO_SERVICES, demoSpec, ENTRY_SERVICE, grpcCallees, SERVICE_PORT } from '../demo/topology.js';
 import { renderBootstrap, type BootstrapKind } from '../../control-plane/src/envoy/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from './processes.js';
@@ -21,6 +21,8 @@ export interface MeshOptions {
   laneHeader?: string;
   /** settings.ingressDomain: "<lane>.<domain>" enters a lane at the ingress. */
   ingressDomain?: string;
+  /** settings.hopRecords: proxies stream hop records to the control plane (laneway doctor). */
+  hopRecords?: boolean;
 }
 
 export interface Instance {
@@ -31,6 +33,8 @@ export interface Instance {
   adminPort: number;
   app: DemoService;
   envoy: Managed;
+  /** What the app fails to forward, when it is the demo's broken service. */
+  drop?: DemoDrop;
 }
 
 let fixedNext = 0;
@@ -68,35 +72,37 @@ export class LocalMesh {
     await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60000);
   }
 
-  private async startEnvoy(kind: BootstrapKind, name: string, vars: Record<string, string | number>): Promise<Managed> {
+  private async startEnvoy(kind: BootstrapKind, name: string, vars: Record<string, string | number>, lane?: string): Promise<Managed> {
     const file = join(this.opts.workDir, `${name}.envoy.yaml`);
     writeFileSync(file, renderBootstrap(kind, { ...vars, XDS_HOST: HOST, XDS_PORT: this.xdsPort, LISTENER_ADDRESS: HOST }));
     const args = ['-c', file, '--disable-hot-restart', '--concurrency', '1', '-l', this.opts.envoyLogLevel ?? 'warn'];
-    return startProcess(name, this.opts.envoyBin ?? process.env.LANEWAY_ENVOY_BIN ?? 'envoy', args, join(this.opts.workDir, `logs/${name}.envoy.log`));
+    // LANEWAY_LANE: the instance's lane, which spans carry as laneway.proxy_lane (translate/tracing.ts).
+    const env = lane === undefined ? undefined : { ...process.env, LANEWAY_LANE: lane };
+    return startProcess(name, this.opts.envoyBin ?? process.env.LANEWAY_ENVOY_BIN ?? 'envoy', args, join(this.opts.workDir, `logs/${name}.envoy.log`), env);
   }
 
   /** Starts a demo service instance and its sidecar; returns once the sidecar is live. */
-  async addInstance(service: string, lane: string): Promise<Instance> {
+  async addInstance(service: string, lane: string, drop?: DemoDrop): Promise<Instance> {
     const spec = demoSpec(service);
     const n = fixedNext++;
     const appPort = await port(this.opts.ports, 3000 + n);
     const sidecarPort = await port(this.opts.ports, 15000 + n);
     const adminPort = await port(this.opts.ports, 19100 + n);
     const name = `${service}-${lane}`;
-    const envoy = await this.startEnvoy('sidecar', name, { NODE_ID: name, SERVICE: service, LANE: lane, LISTENER_PORT: sidecarPort, ADMIN_PORT: adminPort });
-    const instance = { service, lane, appPort, sidecarPort, adminPort, app: undefined as unknown as DemoService, envoy };
+    const envoy = await this.startEnvoy('sidecar', name, { NODE_ID: name, SERVICE: service, LANE: lane, LISTENER_PORT: sidecarPort, ADMIN_PORT: adminPort }, lane);
+    const instance: Instance = { service, lane, appPort, sidecarPort, adminPort, app: undefined as unknown as DemoService, envoy, ...(drop && { drop }) };
     instance.app = await this.startApp(instance);
     this.instances.push(instance);
     await waitForEnvoyLive(adminPort, name);
     return instance;
   }
 
-  private startApp(instance: Pick<Instance, 'service' | 'lane' | 'appPort' | 'sidecarPort'>): Promise<DemoService> {
+  private startApp(instance: Pick<Instance, 'service' | 'lane' | 'appPort' | 'sidecarPort' | 'drop'>): Promise<DemoService> {
     const spec = demoSpec(instance.service);
     return startDemoService({
       service: spec.name, lane: instance.lane, host: HOST, port: instance.appPort, protocol: spec.protocol,
       calls: spec.calls, grpcCallees: grpcCallees(spec),
-      sidecarUrl: `http://${HOST}:${instance.sidecarPort}`, propagate: [this.opts.laneHeader ?? 'x-lane', 'baggage'],
+      sidecarUrl: `http://${HOST}:${instance.sidecarPort}`, propagate: propagatedHeaders(this.opts.laneHeader ?? 'x-lane', instance.drop),
     });
   }
 
@@ -105,8 +111,10 @@ export class LocalMesh {
     await instance.app.close();
   }
 
-  /** Starts an instance's app again on the same port. */
-  async restartApp(instance: Instance): Promise<void> {
+  /** Starts an instance's app again on the same port; `as` restarts it broken (drop) or fixed (no drop). */
+  async restartApp(instance: Instance, as?: { drop?: DemoDrop }): Promise<void> {
+    if (as?.drop) instance.drop = as.drop;
+    else if (as) delete instance.drop;
     instance.app = await this.startApp(instance);
   }
 
@@ -133,8 +141,8 @@ export class LocalMesh {
   }
 
   private demoSettings(): MeshState['settings'] {
-    const { laneHeader = 'x-lane', ingressDomain } = this.opts;
-    return { laneHeader, servedByHeader: 'x-lane-served-by', entryService: ENTRY_SERVICE, ...(ingressDomain && { ingressDomain }) };
+    const { laneHeader = 'x-lane', ingressDomain, hopRecords } = this.opts;
+    return { laneHeader, servedByHeader: 'x-lane-served-by', entryService: ENTRY_SERVICE, ...(ingressDomain && { ingressDomain }), ...(hopRecords && { hopRecords }) };
   }
 
   /** Defines the demo services, settings and lanes through the REST API. */

@@ -12,7 +12,7 @@ import { emptyMeshState } from '../../control-plane/src/model/types.js';
 import { validateMeshState } from '../../control-plane/src/model/validate.js';
 import { mergeSources } from '../../control-plane/src/sources/merge.js';
 import { parseDefinitionsFile } from '../../control-plane/src/sources/yaml-dir.js';
-import { DEMO_LANES, DEMO_SERVICES, grpcCallees } from '../../deploy/demo/topology.js';
+import { DEMO_LANES, DEMO_LEAKY_LANE, DEMO_SERVICES, grpcCallees } from '../../deploy/demo/topology.js';
 import { sourceOfNodeCommand } from '../support/compiled-entry.js';
 import { readDoc } from '../support/docs-blocks.js';
 
@@ -33,7 +33,7 @@ function hostPath(containerPath: string, volumes: string[]): string {
 test('the expected containers are there, envoy pinned to the version the tests run', () => {
   assert.deepEqual(Object.keys(services).sort(), [
     'control-plane', 'frontend', 'frontend-sidecar', 'ingress', 'orders', 'orders-feature-x', 'orders-feature-x-sidecar',
-    'orders-sidecar', 'payments', 'payments-sidecar',
+    'orders-feature-y', 'orders-feature-y-sidecar', 'orders-sidecar', 'payments', 'payments-sidecar',
   ]);
   for (const [name, svc] of Object.entries(services)) {
     if (name === 'ingress' || name.endsWith('-sidecar')) assert.equal(svc.image, 'envoyproxy/envoy:v1.40.0', name);
@@ -99,7 +99,8 @@ test('the mounted definitions are valid and match the local mesh topology', () =
   assert.deepEqual(errors, []);
   assert.deepEqual(validateMeshState(state), []);
   assert.deepEqual(Object.keys(state.services), DEMO_SERVICES.map((s) => s.name).sort());
-  assert.deepEqual(Object.keys(state.lanes), DEMO_LANES.map((l) => l.name));
+  assert.deepEqual(Object.keys(state.lanes), [...DEMO_LANES.map((l) => l.name), DEMO_LEAKY_LANE.name]);
+  assert.equal(state.settings.hopRecords, true);
   for (const spec of DEMO_SERVICES) {
     const env = services[spec.name]!.environment!;
     assert.equal(env.CALLS ?? '', spec.calls.join(','), spec.name);
@@ -107,12 +108,14 @@ test('the mounted definitions are valid and match the local mesh topology', () =
     assert.equal(env.PROTOCOL ?? 'http', spec.protocol, spec.name);
     assert.equal(state.services[spec.name]!.protocol, spec.protocol, spec.name);
   }
-  // Every lane instance container runs like its stable one, only LANE differs.
-  for (const lane of DEMO_LANES) {
+  // Every lane instance container runs like its stable one, only LANE differs (and DROP, for the leaky lane's).
+  const leaky = { name: DEMO_LEAKY_LANE.name, services: [DEMO_LEAKY_LANE.service] };
+  for (const lane of [...DEMO_LANES, leaky]) {
     for (const service of lane.services) {
-      const { LANE, ...laneEnv } = services[`${service}-${lane.name}`]!.environment!;
+      const { LANE, DROP, ...laneEnv } = services[`${service}-${lane.name}`]!.environment!;
       const { LANE: _, ...stableEnv } = services[service]!.environment!;
       assert.equal(LANE, lane.name);
+      assert.equal(DROP, lane === leaky ? DEMO_LEAKY_LANE.drop : undefined);
       assert.deepEqual(laneEnv, stableEnv, `${service}-${lane.name}`);
     }
   }

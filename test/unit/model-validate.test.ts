@@ -102,13 +102,26 @@ describe('validateSettings', () => {
     assert.deepEqual(validateSettings({ maxLaneTtl: '7d', ingressDomain: 'app.example.test', defaultLaneTtl: '8h' }), {
       ok: true, value: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', ingressDomain: 'app.example.test', defaultLaneTtl: '8h', maxLaneTtl: '7d' },
     });
+    // hopRecords false is the same settings as none; tracing keeps what was given.
+    assert.deepEqual(validateSettings({ hopRecords: false, tracing: { collector: 'otel-collector.observability:4317' } }), {
+      ok: true, value: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', tracing: { collector: 'otel-collector.observability:4317' } },
+    });
+    assert.deepEqual(validateSettings({ hopRecords: true, tracing: { collector: '10.0.0.9:4317', samplingPercent: 12.5 } }), {
+      ok: true, value: { laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', hopRecords: true, tracing: { collector: '10.0.0.9:4317', samplingPercent: 12.5 } },
+    });
   });
   const invalid: Array<[string, unknown, string[]]> = [
     ['an uppercase header', { laneHeader: 'X-Lane' }, ["settings/laneHeader: must be a lowercase HTTP header name (letters, digits and !#$%&'*+.^_`|~-, at most 128), got \"X-Lane\""]],
     ['a pseudo-header', { laneHeader: ':authority' }, ["settings/laneHeader: must be a lowercase HTTP header name (letters, digits and !#$%&'*+.^_`|~-, at most 128), got \":authority\""]],
     ['a reserved header', { laneHeader: 'host' }, ['settings/laneHeader: "host" is reserved by HTTP and cannot carry lanes']],
     ['the same header twice', { laneHeader: 'x-a', servedByHeader: 'x-a' }, ['settings/servedByHeader: must differ from laneHeader "x-a"']],
-    ['unknown fields', { header: 'x' }, ['settings/header: unknown field (allowed: laneHeader, servedByHeader, entryService, ingressDomain, defaultLaneTtl, maxLaneTtl, laneFrom)']],
+    ['unknown fields', { header: 'x' }, ['settings/header: unknown field (allowed: laneHeader, servedByHeader, entryService, ingressDomain, defaultLaneTtl, maxLaneTtl, laneFrom, hopRecords, tracing)']],
+    ['hop records that are not a boolean', { hopRecords: 'yes' }, ['settings/hopRecords: must be true or false, got "yes"']],
+    ['tracing without a collector address', { tracing: { collector: 'otel', samplingPercent: 101, extra: 1 } }, [
+      'settings/tracing/extra: unknown field (allowed: collector, samplingPercent)',
+      'settings/tracing/collector: must be the OTLP gRPC collector as "host:port", got "otel"',
+      'settings/tracing/samplingPercent: must be a number from 0 to 100, got 101',
+    ]],
     ['a one-label ingress domain', { ingressDomain: 'localhost' }, ['settings/ingressDomain: must be a lowercase DNS name such as "app.example.test", got "localhost"']],
     ['an uppercase ingress domain', { ingressDomain: 'App.example.test' }, ['settings/ingressDomain: must be a lowercase DNS name such as "app.example.test", got "App.example.test"']],
     ['a TTL that is not a duration', { defaultLaneTtl: '2 hours' }, ['settings/defaultLaneTtl: must be a duration such as "90s", "30m", "2h", "1h30m" or "7d", from 1s to 366d, got "2 hours"']],

@@ -60,6 +60,8 @@ function randomSettings(r: Random, services: readonly string[]): Settings {
   if (r.chance(0.7)) settings.entryService = r.pick([...services, 'nowhere', '']);
   if (r.chance(0.3)) settings.ingressDomain = 'lanes.example.test';
   if (r.chance(0.3)) settings.laneFrom = { baggage: r.pick(['lane', false]), cookie: r.pick(['tag', false]), query: r.pick(['l', false]) };
+  if (r.chance(0.3)) settings.hopRecords = true;
+  if (r.chance(0.3)) settings.tracing = { collector: r.pick(['otel:4317', '10.0.0.9:4317']), ...(r.chance(0.5) && { samplingPercent: r.pick([0, 12.5, 100]) }) };
   return settings;
 }
 

@@ -14,6 +14,8 @@ export interface ExplainContext {
   status: ProxyStatusRegistry;
   getState: () => MeshState;
   sourceOf: SourceLookup;
+  /** Services seen dropping a lane (hop records): one line each, for the answer's `warnings`. */
+  laneWarnings?: (lane: string) => string[];
 }
 
 type ExplainQuery = { Querystring: { service: string; lane?: string; from?: string } };
@@ -37,7 +39,7 @@ export function registerExplainRoutes(app: FastifyInstance, ctx: ExplainContext)
       querystring: QUERY,
       response: { 200: { type: 'object', description: 'chain walked, winning lane and why, Envoy route and cluster, endpoints and their source' }, ...errorResponses(404) },
     },
-  }, async (request): Promise<Explanation & { from?: FromCheck }> => {
+  }, async (request): Promise<Explanation & { from?: FromCheck; warnings?: string[] }> => {
     const { service, lane, from } = request.query;
     const state = ctx.getState();
     let answer: Explanation;
@@ -47,8 +49,11 @@ export function registerExplainRoutes(app: FastifyInstance, ctx: ExplainContext)
       if (err instanceof UnknownServiceError) throw new ApiError(404, 'not_found', err.message, [{ path: `services/${service}`, reason: 'does not exist' }]);
       throw err;
     }
-    if (from === undefined) return answer;
+    // A service that drops the lane sends every later hop to stable, whatever this route says.
+    const warnings = lane === undefined ? [] : (ctx.laneWarnings?.(lane) ?? []);
+    const withWarnings = warnings.length > 0 ? { ...answer, warnings } : answer;
+    if (from === undefined) return withWarnings;
     const expected = { cluster: answer.cluster, endpoints: answer.endpoints };
-    return { ...answer, from: checkFrom(ctx.status, from, requestFor(state, service, lane), expected) };
+    return { ...withWarnings, from: checkFrom(ctx.status, from, requestFor(state, service, lane), expected) };
   });
 }

@@ -22,6 +22,7 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
         { name: 'services', description: 'services and their stable endpoints' },
         { name: 'settings', description: 'mesh-wide settings' },
         { name: 'operations', description: 'health, readiness and this document' },
+        { name: 'propagation', description: 'which services forward the lane, from hop records' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API token (role viewer or admin)' } } },
       security: [{ bearer: [] }],

@@ -78,6 +78,17 @@ export const SETTINGS_SCHEMA: Schema = {
       properties: Object.fromEntries(['baggage', 'cookie', 'query'].map((k) => [k, { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'boolean', const: false }] }])),
       additionalProperties: false,
     },
+    hopRecords: { type: 'boolean', title: 'every proxy streams an access-log entry per request to the control plane (GET /v1/propagation)' },
+    tracing: {
+      type: 'object',
+      title: 'lane-aware tracing: every proxy sends OpenTelemetry spans to an OTLP gRPC collector',
+      required: ['collector'],
+      properties: {
+        collector: { type: 'string', maxLength: 260, examples: ['otel-collector:4317'], title: 'the OTLP gRPC collector, host:port' },
+        samplingPercent: { type: 'number', minimum: 0, maximum: 100, title: 'share of new requests traced (default 100)' },
+      },
+      additionalProperties: false,
+    },
     resourceVersion: READ_ONLY.resourceVersion,
   },
   additionalProperties: false,

@@ -19,6 +19,8 @@ import { file_envoy_extensions_filters_listener_http_inspector_v3_http_inspector
 import { file_envoy_extensions_filters_network_tcp_proxy_v3_tcp_proxy } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
 import { file_envoy_extensions_filters_network_direct_response_v3_config } from './generated/envoy/extensions/filters/network/direct_response/v3/config_pb.js';
 import { file_envoy_service_discovery_v3_discovery } from './generated/envoy/service/discovery/v3/discovery_pb.js';
+import { file_envoy_extensions_access_loggers_grpc_v3_als } from './generated/envoy/extensions/access_loggers/grpc/v3/als_pb.js';
+import { file_envoy_config_trace_v3_opentelemetry } from './generated/envoy/config/trace/v3/opentelemetry_pb.js';
 
 export const envoyRegistry = createRegistry(
   file_envoy_config_listener_v3_listener,
@@ -39,6 +41,8 @@ export const envoyRegistry = createRegistry(
   file_envoy_admin_v3_config_dump,
   file_envoy_admin_v3_config_dump_shared,
   file_envoy_service_discovery_v3_discovery,
+  file_envoy_extensions_access_loggers_grpc_v3_als,
+  file_envoy_config_trace_v3_opentelemetry,
 );
 
 /**

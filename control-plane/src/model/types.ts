@@ -60,6 +60,17 @@ export interface Settings {
   maxLaneTtl?: string;
   /** Lane entry by baggage, cookie and query parameter; absent fields take DEFAULT_LANE_FROM. */
   laneFrom?: LaneFrom;
+  /** Every proxy streams an access-log entry per request to the control plane (the propagation check). Off when absent. */
+  hopRecords?: boolean;
+  /** Lane-aware tracing: every proxy sends OpenTelemetry spans to an OTLP gRPC collector. Off when absent. */
+  tracing?: TracingSettings;
+}
+
+export interface TracingSettings {
+  /** The OTLP gRPC collector, "host:port". */
+  collector: string;
+  /** Share of requests that start a trace, 0-100 (default 100); requests already sampled stay sampled. */
+  samplingPercent?: number;
 }
 
 export interface MeshState {

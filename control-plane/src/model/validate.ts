@@ -11,6 +11,7 @@ import {
   checkServiceDataplane,
   checkSettingsDataplane,
 } from './validate-dataplane.js';
+import { checkSettingsObserve, OBSERVE_SETTINGS_FIELDS } from './validate-observe.js';
 import { ADDRESSING_FIELDS, checkAddressingReferences, checkServiceAddressing } from './validate-addressing.js';
 
 type Fields = Record<string, unknown>;
@@ -26,7 +27,7 @@ export const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 6
 
 const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints', ...DATAPLANE_FIELDS.service, ...ADDRESSING_FIELDS];
 const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt', ...DATAPLANE_FIELDS.lane];
-const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl', ...DATAPLANE_FIELDS.settings];
+const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl', ...DATAPLANE_FIELDS.settings, ...OBSERVE_SETTINGS_FIELDS];
 
 function isObject(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -234,6 +235,7 @@ export function validateSettings(input: unknown, path = 'settings'): Validated<S
   const maxTtl = checkDuration(maxLaneTtl, `${path}/maxLaneTtl`, errors);
   if (defaultTtl !== undefined && maxTtl !== undefined && defaultTtl > maxTtl) errors.push({ path: `${path}/defaultLaneTtl`, reason: `${show(defaultLaneTtl)} is longer than maxLaneTtl ${show(maxLaneTtl)}` });
   const extra = checkSettingsDataplane(input, path, errors);
+  const observe = checkSettingsObserve(input, path, errors);
   return result(errors, () => ({
     laneHeader: laneHeader as string,
     servedByHeader: servedByHeader as string,
@@ -242,6 +244,7 @@ export function validateSettings(input: unknown, path = 'settings'): Validated<S
     ...(defaultLaneTtl !== undefined && { defaultLaneTtl: defaultLaneTtl as string }),
     ...(maxLaneTtl !== undefined && { maxLaneTtl: maxLaneTtl as string }),
     ...extra,
+    ...observe,
   }));
 }
 

@@ -17,6 +17,7 @@ import { FileStore } from '../sources/store.js';
 import { lockDataDir } from '../sources/data-dir-lock.js';
 import { watchYamlDir, type YamlDefinitions } from '../sources/yaml-dir.js';
 import { SnapshotCache } from '../xds/cache.js';
+import type { AccessLogSink } from '../xds/access-log-service.js';
 import { startXdsServer } from '../xds/server.js';
 import type { ControlPlaneConfig } from './config.js';
 import { proxyTargetFromNode } from './node-target.js';
@@ -25,6 +26,7 @@ import { DEFAULT_PUSH_DEBOUNCE, PushDebounce, pushDebounceFromEnv } from './push
 import { DEFAULT_REGISTRATION_GRACE_MS, Registrations } from './registrations.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { wireDebugging } from './debug-wiring.js';
+import { wirePropagation } from './propagation-wiring.js';
 import { startInjection } from './webhook-wiring.js';
 import type { TlsFiles } from './tls-files.js';
 import { apiTlsOptions, tlsFilesOf, watchApiCertificates, xdsServerCredentials } from './tls-servers.js';
@@ -144,11 +146,12 @@ function definitionsApi(config: ControlPlaneConfig, definitions: Definitions, op
 }
 
 /** The ADS server: each node's group from its metadata; TLS when the configuration names certificates. */
-function startXds(config: ControlPlaneConfig, logger: Logger, cache: SnapshotCache, publisher: SnapshotPublisher, tls: TlsFiles | undefined) {
+function startXds(config: ControlPlaneConfig, logger: Logger, cache: SnapshotCache, publisher: SnapshotPublisher, tls: TlsFiles | undefined, accessLogs: AccessLogSink) {
   return startXdsServer(
     {
       cache,
       logger,
+      accessLogs,
       ...(tls && { credentials: xdsServerCredentials(tls) }),
       ...(config.maxConcurrentPushes !== undefined ? { maxConcurrentPushes: config.maxConcurrentPushes } : {}),
       groupForNode: (node) => {
@@ -183,13 +186,15 @@ export async function startControlPlane(config: ControlPlaneConfig, logger: Logg
   const definitions = await startDefinitions(config, logger, store, publisher, publishes);
   const { kube, current: getState, yaml: yamlDefs } = definitions;
   const tls = tlsFilesOf(config, logger);
-  const xds = await startXds(config, logger, cache, publisher, tls);
+  const propagation = wirePropagation(getState);
+  const xds = await startXds(config, logger, cache, publisher, tls, propagation.intake);
   // More REST route groups (e.g. debugging: registerDebugRoutes) are added to this list.
   const { registrations } = definitions;
   const detachRegistrations = registrations.attach(xds.status);
   const registrationOf = (streamId: number) => registrations.forStream(streamId);
   const debug = wireDebugging({ status: xds.status, pushLimiter: xds.pushLimiter, publisher, getState, storeState: () => store.state(), yamlDefinitions: yamlDefs, configDir: config.configDir, logger, publishes, registrationOf });
-  const apiPlugins: ApiPlugin[] = [debug.plugin, (app) => registerDashboard(app, { getState, status: xds.status }), (app) => registerRegistrationRoutes(app, () => registrations.views())];
+  propagation.attach(debug.context);
+  const apiPlugins: ApiPlugin[] = [debug.plugin, propagation.plugin, (app) => registerDashboard(app, { getState, status: xds.status }), (app) => registerRegistrationRoutes(app, () => registrations.views())];
   const injection = await startInjection(config, logger, kube, debug.context.metrics);
   apiPlugins.push((app) => registerInjectionRoutes(app, { ...(kube && { namespace: kube.namespace }), webhookServing: () => injection.webhookPort() !== undefined, uninjected: injection.uninjected }));
   const api = definitionsApi(config, definitions, { store, logger, tokens, plugins: apiPlugins }, tls);

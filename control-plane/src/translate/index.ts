@@ -18,6 +18,7 @@ import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig, outboundRouteConfig } from './route.js';
 import { byCodeUnits } from './names.js';
 import { visibleServices } from './scope.js';
+import { otlpCluster } from './tracing.js';
 
 export interface EnvoyResources {
   listeners: Listener[];
@@ -43,12 +44,13 @@ export function translateProxy(state: MeshState, proxy: ProxyTarget): EnvoyResou
   const instances = allInstances(state, services);
   const route = proxy.kind === 'ingress' ? ingressRouteConfig(state) : outboundRouteConfig(state, services);
   const capture = captureResources(state, proxy, route);
+  const own = [capture?.cluster, otlpCluster(state)].filter((c) => c !== undefined);
   const clusters = instances.map(clusterFor);
-  // Each list in name order: "capture" < "outbound"; the passthrough cluster among the instances'.
+  // Each list in name order: "capture" < "outbound"; the passthrough and collector clusters among the instances'.
   return {
     listeners: capture ? [capture.listener, listenerFor(state, proxy)] : [listenerFor(state, proxy)],
     routes: capture ? [capture.route, route] : [route],
-    clusters: capture ? [...clusters, capture.cluster].sort((a, b) => byCodeUnits(a.name, b.name)) : clusters,
+    clusters: own.length > 0 ? [...clusters, ...own].sort((a, b) => byCodeUnits(a.name, b.name)) : clusters,
     endpoints: instances.filter(usesEds).map(loadAssignmentFor),
   };
 }

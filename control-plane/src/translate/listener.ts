@@ -11,22 +11,25 @@ import {
 import { LuaSchema } from '../envoy/generated/envoy/extensions/filters/http/lua/v3/lua_pb.js';
 import type { MeshState } from '../model/types.js';
 import { adsConfigSource } from './config-source.js';
+import { hopAccessLogs, traceStartFilters } from './hop-records.js';
 import { laneEntryFor, laneEntryScript } from './lane-entry.js';
 import { LISTENER_NAME, ROUTE_CONFIG_NAME } from './names.js';
+import { hcmTracing } from './tracing.js';
 import type { ProxyTarget } from './proxy.js';
 
 export const HTTP_CONNECTION_MANAGER = 'envoy.filters.network.http_connection_manager';
 const ROUTER = 'envoy.filters.http.router';
 const LUA = 'envoy.filters.http.lua';
 
-/** The lane-entry Lua filter (when some mechanism besides the lane header is on), then the router. */
+/** The ingress's trace start (hop records), the lane-entry Lua filter (when some mechanism besides the lane header is on), then the router. */
 function httpFilters(state: MeshState, proxy: ProxyTarget) {
   const entry = laneEntryFor(state, proxy.kind);
   const router = { name: ROUTER, configType: { case: 'typedConfig' as const, value: packAny(RouterSchema, {}) } };
-  if (!entry) return [router];
+  const traceStart = traceStartFilters(state, proxy.kind);
+  if (!entry) return [...traceStart, router];
   const script = { specifier: { case: 'inlineString' as const, value: laneEntryScript(entry) } };
   const lua = { name: LUA, configType: { case: 'typedConfig' as const, value: packAny(LuaSchema, { defaultSourceCode: script }) } };
-  return [lua, router];
+  return [...traceStart, lua, router];
 }
 
 /**
@@ -34,6 +37,7 @@ function httpFilters(state: MeshState, proxy: ProxyTarget) {
  * `routeConfigName` and `statPrefix` default to the proxy kind's; the capture listener passes its own.
  */
 export function httpConnectionManager(state: MeshState, proxy: ProxyTarget, names?: { statPrefix: string; routeConfigName: string }) {
+  const tracing = hcmTracing(state, proxy);
   return packAny(HttpConnectionManagerSchema, {
     statPrefix: names?.statPrefix ?? LISTENER_NAME[proxy.kind],
     codecType: HttpConnectionManager_CodecType.AUTO,
@@ -42,6 +46,8 @@ export function httpConnectionManager(state: MeshState, proxy: ProxyTarget, name
       value: { configSource: adsConfigSource(), routeConfigName: names?.routeConfigName ?? ROUTE_CONFIG_NAME[proxy.kind] },
     },
     httpFilters: httpFilters(state, proxy),
+    accessLog: hopAccessLogs(state),
+    ...(tracing && { tracing }),
   });
 }
 

@@ -29,6 +29,7 @@ import { listenerFor } from './listener.js';
 import type { ProxyTarget } from './proxy.js';
 import { ingressRouteConfig, outboundRouteConfig, routeTo, serviceVirtualHost } from './route.js';
 import { visibleServices } from './scope.js';
+import { otlpCluster } from './tracing.js';
 
 const typeUrlOf = (schema: { typeName: string }) => `type.googleapis.com/${schema.typeName}`;
 const CLUSTER_TYPE = typeUrlOf(ClusterSchema);
@@ -143,7 +144,7 @@ export class TranslationMemo {
     const services = visibleServices(state, proxy).map((service) => this.serviceParts(state, service, index));
     const virtualHosts = services.map((parts) => parts.virtualHost);
     const routes = proxy.kind === 'ingress' ? this.ingressRoutes(state, index) : this.outboundRoutes(state, virtualHosts);
-    const resources = [this.listener(state, proxy), routes, ...this.captureParts(state, proxy, virtualHosts)];
+    const resources = [this.listener(state, proxy), routes, ...this.captureParts(state, proxy, virtualHosts), ...this.tracingParts(state)];
     return { resources, bundles: services.flatMap((parts) => parts.bundles) };
   }
 
@@ -162,8 +163,15 @@ export class TranslationMemo {
     ];
   }
 
+  /** The collector's cluster when tracing is on (translate/tracing.ts). */
+  private tracingParts(state: MeshState): EncodedResource[] {
+    const cluster = otlpCluster(state);
+    return cluster ? [{ name: cluster.name, typeUrl: CLUSTER_TYPE, value: toBinary(ClusterSchema, cluster) }] : [];
+  }
+
   private listener(state: MeshState, proxy: ProxyTarget): EncodedResource {
-    const key = `${proxy.kind}\n${proxy.listenerAddress}\n${proxy.listenerPort}`;
+    // The service too: tracing names it in the listener.
+    const key = `${proxy.kind}\n${proxy.service ?? ''}\n${proxy.listenerAddress}\n${proxy.listenerPort}`;
     const known = this.listeners.get(key);
     if (known?.settings === state.settings) return known.resource;
     const listener = listenerFor(state, proxy);

@@ -13,6 +13,7 @@ import { STABLE, type MeshState } from '../model/types.js';
 import { fallsBackOnUnhealthy, laneRoutesFor } from './instances.js';
 import { serviceDomains } from './domains.js';
 import { laneDispatch } from './lane-dispatch.js';
+import { routeTracing } from './tracing.js';
 import {
   clusterName,
   INGRESS_VIRTUAL_HOST,
@@ -46,10 +47,12 @@ function servedByHeader(state: MeshState, service: string, instance: string) {
 export function routeTo(state: MeshState, service: string, instance: string): RouteInit {
   // gRPC calls may be long-lived streams: Envoy's default 15 s route timeout would cut them.
   const timeout = state.services[service]?.protocol === 'grpc' ? { seconds: 0n } : undefined;
+  const tracing = routeTracing(state, servedBy(service, instance), fallsBackOnUnhealthy(state, instance));
   return {
     match: { pathSpecifier: { case: 'prefix', value: '/' } },
     action: { case: 'route', value: { clusterSpecifier: { case: 'cluster', value: clusterName(service, instance) }, timeout } },
     responseHeadersToAdd: [servedByHeader(state, service, instance)],
+    ...(tracing && { tracing }),
   };
 }
 

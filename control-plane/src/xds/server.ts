@@ -6,6 +6,7 @@ import { listenForXds } from './listen.js';
 import { ProxyStatusRegistry } from './proxy-status.js';
 import { DEFAULT_PUSH_LIMITER, PushLimiter } from './push-limiter.js';
 import { AdsService, adsServiceDefinition } from './ads-service.js';
+import { accessLogServiceDefinition, accessLogServiceImplementation, type AccessLogSink } from './access-log-service.js';
 import type { GroupForNode } from './stream-core.js';
 
 export { TypeUrl } from './type-urls.js';
@@ -30,6 +31,8 @@ export interface XdsServerOptions {
   pushTimeoutMs?: number;
   /** TLS for the xDS port (runtime/tls-servers.ts); absent: plain text. */
   credentials?: ServerCredentials;
+  /** Where hop records (AccessLogService streams on the same port) go; absent: the service is not offered. */
+  accessLogs?: AccessLogSink;
 }
 
 export interface RunningXdsServer {
@@ -89,6 +92,7 @@ export async function startXdsServer(opts: XdsServerOptions, host: string, port:
   );
   const server = new Server(XDS_SERVER_CHANNEL_OPTIONS);
   server.addService(adsServiceDefinition, ads.implementation());
+  if (opts.accessLogs) server.addService(accessLogServiceDefinition, accessLogServiceImplementation(opts.accessLogs));
   const listener = await listenForXds(server, host, port, opts.credentials);
   logger.info({ host, port: listener.port, tls: opts.credentials !== undefined }, 'xDS server listening');
 

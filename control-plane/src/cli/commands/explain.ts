@@ -6,7 +6,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { EXIT, reportApiError, UsageError } from '../errors.js';
 
-type Answer = Explanation & { from?: FromCheck };
+type Answer = Explanation & { from?: FromCheck; warnings?: string[] };
 
 function explanationText(a: Answer): string {
   const lane = a.requestedLane === null || a.requestedLane === '' ? 'no lane' : `lane ${JSON.stringify(a.requestedLane)}`;
@@ -21,6 +21,7 @@ function explanationText(a: Answer): string {
     `  envoy:     ${route}${a.envoy.agrees ? '' : `  ! ${a.envoy.problem ?? 'disagrees with the model'}`}`,
     `  endpoints: ${a.endpoints.join(', ') || '(none)'}`,
     `  source:    ${describeSource(a.source)}`,
+    ...(a.warnings ?? []).map((w) => `  warning:   ${w}`),
   ];
   if (a.from) {
     if (a.from.note) lines.push(`  from ${a.from.service}: ${a.from.note}`);

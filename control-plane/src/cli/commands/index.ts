@@ -1,6 +1,7 @@
 // Every `laneway <group>` command; a new group is one import and one entry here.
 import type { CliCommand } from '../command.js';
 import { applyCommand } from './apply.js';
+import { doctorCommand } from './doctor.js';
 import { envoyCommand } from './envoy.js';
 import { explainCommand } from './explain.js';
 import { laneCommand } from './lane.js';
@@ -15,5 +16,6 @@ export const COMMANDS: CliCommand[] = [
   proxyCommand,
   explainCommand,
   envoyCommand,
+  doctorCommand,
   serveCommand,
 ];
