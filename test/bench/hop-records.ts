@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { renderBootstrap } from '../../deploy/local/bootstrap.js';
+import { renderBootstrap } from '../../control-plane/src/envoy/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
 import { startControlPlane } from '../../control-plane/src/runtime/control-plane.js';
 import type { PropagationView } from '../../control-plane/src/observe/view.js';
