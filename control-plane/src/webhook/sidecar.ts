@@ -30,6 +30,8 @@ export function proxyContainer(decision: Injection, settings: InjectionSettings)
       { name: 'NODE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       value('SERVICE', decision.service),
       value('LANE', decision.lane),
+      // The sidecar's own lane, which its spans carry as laneway.proxy_lane (translate/tracing.ts).
+      value('LANEWAY_LANE', decision.lane),
       value('LISTENER_ADDRESS', '127.0.0.1'),
       value('LISTENER_PORT', PROXY_LISTENER_PORT),
       value('ADMIN_PORT', PROXY_ADMIN_PORT),

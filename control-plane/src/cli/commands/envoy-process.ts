@@ -23,11 +23,11 @@ export function findOnPath(bin: string, path: string): string | undefined {
 }
 
 /** Resolves with envoy's exit code, or 128 + the signal's number when a signal ended it (as a shell reports it). */
-export function runEnvoy(envoy: string, args: string[]): Promise<number> {
+export function runEnvoy(envoy: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const setpriv = process.platform === 'linux' ? findOnPath('setpriv', process.env.PATH ?? '') : undefined;
   const child = setpriv
-    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', envoy, ...args], { stdio: 'inherit' })
-    : spawn(envoy, args, { stdio: 'inherit' });
+    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', envoy, ...args], { stdio: 'inherit', env })
+    : spawn(envoy, args, { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
   return new Promise((resolve) => {

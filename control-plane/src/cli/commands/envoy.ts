@@ -57,6 +57,8 @@ export interface EnvoyInvocation {
   bootstrap: string;
   envoyArgs: string[];
   bootstrapOnly: boolean;
+  /** A sidecar's lane (absent for the ingress). */
+  lane?: string;
 }
 
 function adminPort(value: string | undefined): number {
@@ -87,7 +89,7 @@ export function envoyInvocation(argv: string[], env: NodeJS.ProcessEnv): EnvoyIn
     doc.setIn(['node', 'metadata', REGISTER_METADATA], `${app.host}:${app.port}`);
     bootstrap = doc.toString();
   }
-  return { bootstrap, envoyArgs: dash < 0 ? [] : argv.slice(dash + 1), bootstrapOnly: v['bootstrap-only'] === true };
+  return { bootstrap, envoyArgs: dash < 0 ? [] : argv.slice(dash + 1), bootstrapOnly: v['bootstrap-only'] === true, ...(!v.ingress && { lane }) };
 }
 
 export const envoyCommand: CliCommand = {
@@ -107,6 +109,8 @@ export const envoyCommand: CliCommand = {
       ctx.stderr(`laneway envoy: ${bin === 'envoy' ? '`envoy` is not on your PATH' : `${bin} not found`}; ${INSTALL_HINT}\n`);
       return 127;
     }
-    return runEnvoy(path, ['--config-yaml', invocation.bootstrap, '--disable-hot-restart', ...invocation.envoyArgs]);
+    // LANEWAY_LANE: the sidecar's own lane, which its spans carry (translate/tracing.ts).
+    const env = invocation.lane === undefined ? process.env : { ...process.env, LANEWAY_LANE: invocation.lane };
+    return runEnvoy(path, ['--config-yaml', invocation.bootstrap, '--disable-hot-restart', ...invocation.envoyArgs], env);
   },
 };
