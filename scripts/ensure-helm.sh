@@ -24,7 +24,7 @@ log "building helm ${HELM_VERSION} (go install -p ${PAR}); first build takes a w
 # go install into a temporary GOBIN, then move: a half-built binary never sits at the cached path.
 tmp="${CACHE}/gobin.tmp"
 rm -rf "$tmp"
-GOBIN="$tmp" go install -p "$PAR" -trimpath -ldflags "-s -w" "helm.sh/helm/v4/cmd/helm@${HELM_VERSION}" >&2
+GOBIN="$tmp" go install -p "$PAR" -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}" "helm.sh/helm/v4/cmd/helm@${HELM_VERSION}" >&2
 mv "${tmp}/helm" "${CACHE}/helm"
 rm -rf "$tmp"
 echo "$CACHE"
