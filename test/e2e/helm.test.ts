@@ -2,7 +2,7 @@
 // deploy/kubernetes (example app and namespace aside) with default values, and a server-side dry
 // run against a real kube-apiserver. Helm comes from scripts/ensure-helm.sh (Go module proxy).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,7 +94,9 @@ describe('helm chart deploy/helm/laneway', () => {
     // Server-side dry-run cannot create the namespace its objects go into, so that one is real.
     kube.kubectl(['create', 'namespace', NAMESPACE]);
     const file = join(workDir, 'rendered.yaml');
-    writeFileSync(file, helm.template(NAMESPACE));
+    const rendered = helm.template(NAMESPACE);
+    assert.equal(helm.template(NAMESPACE), rendered, 'same values, same bytes');
+    writeFileSync(file, rendered);
     const out = kube.kubectl(['apply', '-n', NAMESPACE, '-f', file, '--dry-run=server']);
     for (const line of [
       'customresourcedefinition.apiextensions.k8s.io/lanes.laneway.dev created (server dry run)',
@@ -104,5 +106,15 @@ describe('helm chart deploy/helm/laneway', () => {
       'configmap/laneway-sidecar created (server dry run)',
       'poddisruptionbudget.policy/laneway created (server dry run)',
     ]) assert.ok(out.includes(line), `${line}\n${out}`);
+  });
+
+  test('non-default values are accepted by the API server too (tokens from a Secret, no webhook, a numeric image tag)', () => {
+    const file = join(workDir, 'rendered-values.yaml');
+    writeFileSync(file, helm.template(NAMESPACE, ['apiTokens.existingSecret=laneway-api-tokens', 'webhook.enabled=false', 'image.tag=1.2', 'podDisruptionBudget.enabled=false']));
+    const deployment = objectsOf(readFileSync(file, 'utf8')).find((o) => o.kind === 'Deployment');
+    assert.equal(deployment.spec.template.spec.containers[0].image, 'laneway:1.2');
+    const out = kube.kubectl(['apply', '-n', NAMESPACE, '-f', file, '--dry-run=server']);
+    assert.ok(out.includes('deployment.apps/laneway created (server dry run)'), out);
+    assert.ok(!out.includes('poddisruptionbudget') && !out.includes('mutatingwebhookconfiguration'), out);
   });
 });
