@@ -118,7 +118,12 @@ describe('TLS and mTLS', () => {
 
   after(async () => {
     for (const envoy of envoys) await envoy.process.stop();
-    controlPlane?.kill('SIGTERM');
+    // Waited for: on SIGTERM the store folds its journal into the data directory removed below.
+    if (controlPlane && controlPlane.exitCode === null && controlPlane.signalCode === null) {
+      const exited = new Promise((resolve) => controlPlane!.once('exit', resolve));
+      controlPlane.kill('SIGTERM');
+      await exited;
+    }
     for (const b of backends) b.close();
     if (!process.env.LANEWAY_KEEP_TEST_DIR) rmSync(work, { recursive: true, force: true });
   });
