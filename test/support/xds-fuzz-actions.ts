@@ -148,7 +148,7 @@ function rawMessage(rng: Prng): Buffer {
   }
 }
 
-function rawCall(client: Client, method: string): ClientDuplexStream<Buffer, Buffer> {
+export function rawCall(client: Client, method: string): ClientDuplexStream<Buffer, Buffer> {
   return client.makeBidiStreamRequest(`${SERVICE}/${method}`, (b: Buffer) => b, (b: Buffer) => b);
 }
 
