@@ -20,6 +20,25 @@ import type { StreamContext, StreamSink } from './stream-core.js';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
 
+/**
+ * A request its method could not decode. The deserializer returns it instead of throwing, because on
+ * a throw grpc-js ends the call with a bare INTERNAL "Error deserializing request" and logs nothing;
+ * the stream then ends with INVALID_ARGUMENT naming what was wrong, and the log names the peer.
+ */
+export class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+function decodeOrReason(decode: (bytes: Buffer) => unknown, message: string): (bytes: Buffer) => unknown {
+  return (bytes: Buffer) => {
+    try {
+      return decode(bytes);
+    } catch (err) {
+      return new UndecodableRequest(`${message} is not valid protobuf: ${String((err as Error).message ?? err).slice(0, 200)}`);
+    }
+  };
+}
+
 /** Server side: responses are (Delta)DiscoveryResponses encoded at serialization into pooled buffers (response-buffers.ts). */
 export const adsServiceDefinition: ServiceDefinition = {
   StreamAggregatedResources: {
@@ -27,7 +46,7 @@ export const adsServiceDefinition: ServiceDefinition = {
     requestStream: true,
     responseStream: true,
     requestSerialize: (req: DiscoveryRequest) => Buffer.from(toBinary(DiscoveryRequestSchema, req)),
-    requestDeserialize: (bytes: Buffer) => decodeDiscoveryRequest(bytes),
+    requestDeserialize: decodeOrReason(decodeDiscoveryRequest, 'DiscoveryRequest'),
     responseSerialize: serializeResponse,
     responseDeserialize: (bytes: Buffer) => fromBinary(DiscoveryResponseSchema, bytes),
   },
@@ -36,7 +55,7 @@ export const adsServiceDefinition: ServiceDefinition = {
     requestStream: true,
     responseStream: true,
     requestSerialize: (req: DeltaDiscoveryRequest) => Buffer.from(toBinary(DeltaDiscoveryRequestSchema, req)),
-    requestDeserialize: (bytes: Buffer) => decodeDeltaDiscoveryRequest(bytes),
+    requestDeserialize: decodeOrReason(decodeDeltaDiscoveryRequest, 'DeltaDiscoveryRequest'),
     responseSerialize: serializeResponse,
     responseDeserialize: (bytes: Buffer) => fromBinary(DeltaDiscoveryResponseSchema, bytes),
   },
@@ -113,6 +132,11 @@ export class AdsService {
     const stream = open(this.contextFor(call.getPeer()), new CallSink(call));
     this.active.set(call, stream);
     call.on('data', (req: unknown) => {
+      if (req instanceof UndecodableRequest) {
+        this.logger.warn({ peer: call.getPeer(), nodeId: stream.nodeId, reason: req.reason }, 'undecodable ADS request; ending the stream');
+        endWithStatus(call, status.INVALID_ARGUMENT, req.reason);
+        return;
+      }
       try {
         stream.onRequest(req as never); // the method's deserializer made the stream's request type
       } catch (err) {
