@@ -3,31 +3,9 @@
 // with the values encoders get wrong: zeros, -0, NaN, negative and 64-bit integers, unicode and
 // long strings, integer-like map keys. Seeded, so a failing case repeats.
 import { create, ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
+import { Random } from './seeded-random.js';
 
-/** mulberry32: small, seeded, good enough to pick test cases. */
-export class Random {
-  constructor(private state: number) {}
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
+export { Random } from './seeded-random.js';
 
 const STRINGS = ['', 'a', 'orders', '0', 'héllo', '日本語', '😀', '\ud800', 'x'.repeat(127), 'y'.repeat(128), 'é'.repeat(70), 'z'.repeat(20000)];
 const MAP_KEYS = ['', 'a', 'b', '42', '0', '-1', '01', '4294967296', 'ключ', 'envoy.lb'];

@@ -6,34 +6,12 @@ import { DiscoveryRequestSchema } from '../../control-plane/src/envoy/generated/
 import { TypeUrl } from '../../control-plane/src/xds/type-urls.js';
 import { AdsClient, type AdsClientNode } from './ads-client.js';
 import { DeltaAdsClient } from './delta-ads-client.js';
+import type { Random as Prng } from './seeded-random.js';
 
 const SERVICE = '/envoy.service.discovery.v3.AggregatedDiscoveryService';
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export class Prng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(256);
-    return b;
-  }
-}
+/** The fuzzer's seeded PRNG. */
+export { Random as Prng } from './seeded-random.js';
 
 /** How an abusive stream ended: a status the server sent, or "open" (ignored, we cancelled it). */
 export interface StreamOutcome {
