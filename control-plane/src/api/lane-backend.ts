@@ -2,6 +2,8 @@
 // (lane-backend-kubernetes.ts). The routes (lanes.ts, lane-services.ts) decide what a request
 // asks for, including its expiry; a backend checks preconditions, validates, writes, and says
 // what it holds. Errors are the model's (model/errors.ts), worded once for both.
+import type { FieldError } from '../model/errors.js';
+import { checkLaneForks } from '../model/forks.js';
 import type { Lane } from '../model/types.js';
 import type { LaneMeta } from '../sources/store-contents.js';
 import type { Preconditions, Stored } from '../sources/store.js';
@@ -40,11 +42,13 @@ function heldFromStore({ value, meta }: Stored<Lane, LaneMeta>): HeldLane {
   return { lane: value, ...(meta.ttl && { ttl: meta.ttl }), resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
 }
 
-/** Forks need a cluster to deploy into: the store refuses them, naming the field (an empty list is no fork). */
+/** Forks need a cluster to deploy into: the store refuses them, naming the field (an empty list is no fork), and any fork field that is wrong besides. */
 function withoutForks(name: string, next: ReturnType<LaneChange>): ReturnType<LaneChange> {
   const { forks, ...lane } = next.lane;
   if (forks === undefined || forks === null || (Array.isArray(forks) && forks.length === 0)) return { ...next, lane };
-  throw invalidDefinition([{ path: `lanes/${name}/forks`, reason: 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork' }]);
+  const errors: FieldError[] = [];
+  checkLaneForks({ forks }, `lanes/${name}`, errors);
+  throw invalidDefinition([...errors, { path: `lanes/${name}/forks`, reason: 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork' }]);
 }
 
 /** Lanes in the embedded store; lanes the config directory defines are shown with a content version and not written. */
