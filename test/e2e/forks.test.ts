@@ -3,9 +3,11 @@
 // created; a pod made from a fork's template (created by the test) is routed for its lane by real
 // Envoys while the stable Service's selector does not select it.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { freePort, waitFor } from '../../deploy/local/processes.js';
 import { KubeApiServer } from '../support/kube-apiserver.js';
@@ -14,6 +16,7 @@ import { get, waitForPath } from '../support/mesh-client.js';
 
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
 const LANES = '/apis/laneway.dev/v1alpha1/namespaces/default/lanes';
+const CLI = join(import.meta.dirname, '../../control-plane/src/cli/laneway.ts');
 const ALL_STABLE = 'frontend/stable orders/stable payments/stable';
 const FORKS = [
   { workload: 'Deployment/orders', containers: [{ image: 'registry.example/orders:pr-42', env: { FEATURE_X: 'on' } }] },
@@ -164,7 +167,9 @@ describe('lane forks with a real API server', () => {
   });
 
   test('a 3 s TTL lane\'s forks are removed after expiry, also when the control plane restarts in between', async () => {
-    assert.equal((await rest('POST', '/v1/lanes', { name: 'short', ttl: '3s', forks: [FORKS[0]] })).status, 201);
+    // The CI step: one command.
+    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, '--server', api, 'lane', 'create', 'short', '--fork', 'orders=registry.example/orders:pr-9', '--fork-env', 'orders:FEATURE_X=on', '--ttl', '3s', '-o', 'json']);
+    assert.deepEqual(JSON.parse(cli.stdout).forks, [{ workload: 'Deployment/orders', replicas: 1, containers: [{ image: 'registry.example/orders:pr-9', env: { FEATURE_X: 'on' } }] }]);
     await waitFor('the fork of short', async () => (await deploymentNames()).includes('orders-short'), 10000, 50);
     await waitFor('short and its fork to be gone', async () => (await gone(`${LANES}/short`)) && !(await deploymentNames()).includes('orders-short'), 10000, 100);
 
