@@ -6,6 +6,8 @@ import type { LaneFork } from '../../control-plane/src/model/forks.js';
 import { forkDeploymentName, renderForkDeployment, type KubeDeployment } from '../../control-plane/src/sources/kubernetes/fork-deployment.js';
 import { planForks } from '../../control-plane/src/sources/kubernetes/fork-plan.js';
 import { forkTargetErrors } from '../../control-plane/src/sources/kubernetes/fork-targets.js';
+import { parseDefinitionsFile } from '../../control-plane/src/sources/yaml-dir.js';
+import { injectionDecision } from '../../control-plane/src/webhook/decision.js';
 import { mapKubeObjects, type KubeLane, type KubePod, type KubeService } from '../../control-plane/src/sources/kubernetes/mapping.js';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
@@ -87,6 +89,14 @@ describe('lane forks: the fork Deployment', () => {
     });
   });
 
+  test('injection: a fork\'s pod is injected as its stable pod would be, as the lane\'s instance of the same service', () => {
+    const rendered = renderForkDeployment({ lane: { name: 'pr-42', uid: 'u' }, namespace: 'shop', fork: FORK, stable: stableOrders(), services: SERVICES });
+    assert.ok('deployment' in rendered);
+    const { metadata, spec } = rendered.deployment.spec!.template!;
+    const decision = injectionDecision({ metadata: { ...metadata, namespace: 'shop' }, spec: spec as never }, { name: 'shop', labels: {} });
+    assert.deepEqual(decision, { inject: true, service: 'orders', lane: 'pr-42', optedInBy: 'pod', capture: true, excludePorts: '', excludeCidrs: '' });
+  });
+
   test('same inputs, same hash; a changed image changes it; an unknown container is a problem', () => {
     const render = (fork: LaneFork) => renderForkDeployment({ lane: { name: 'pr-42', uid: 'u' }, namespace: 'shop', fork, stable: stableOrders(), services: SERVICES });
     const hash = (fork: LaneFork) => { const r = render(fork); return 'deployment' in r ? r.deployment.metadata!.annotations!['laneway.dev/fork-hash'] : r.problem; };
@@ -165,5 +175,11 @@ describe('lane forks: write-time checks and the mapping', () => {
     }, 'shop', NOW);
     assert.deepEqual(defs.services.orders!.endpoints, ['10.0.0.1:3000']);
     assert.deepEqual(defs.lanes['pr-42']!.services, { backends: ['10.0.0.2:80'], orders: ['10.0.0.2:3000'] });
+  });
+
+  test('a Lane with forks in the config directory is refused, naming the field', () => {
+    assert.deepEqual(parseDefinitionsFile('kind: Lane\nname: pr-42\nforks: [{workload: Deployment/orders, containers: [{image: "orders:1"}]}]\n'), {
+      errors: [{ path: 'lanes/pr-42/forks', reason: 'workload forks are kept only on Lane objects in Kubernetes mode (kubectl apply or the REST API), not in the config directory' }],
+    });
   });
 });
