@@ -130,6 +130,17 @@ describe('lane forks: the reconciler\'s plan', () => {
     assert.deepEqual(kinds({ lanes: [], deployments: [stable, current], services: SERVICES }), ['delete orders-pr-42'], 'a fork without its Lane');
   });
 
+  test('a fork whose stable Deployment is gone, or a lane edited into an invalid spec, keeps its Deployment as it is', () => {
+    const finalized = { finalizers: ['laneway.dev/forks'] };
+    const plan = planForks({ lanes: [lane('pr-42', { forks: [FORK] }, finalized)], deployments: [current], services: SERVICES }, 'shop', NOW);
+    assert.deepEqual(plan.actions, []);
+    assert.deepEqual(plan.problems, [{ path: 'kubernetes/lanes/pr-42/forks/0/workload', reason: 'Deployment/orders does not exist in namespace shop' }]);
+    const invalid = { ...FORK, containers: [{ env: { A: '1' }, removeEnv: ['A'] }] };
+    const edited = planForks({ lanes: [lane('pr-42', { forks: [invalid] }, finalized)], deployments: [stable, current], services: SERVICES }, 'shop', NOW);
+    assert.deepEqual(edited.actions, []);
+    assert.deepEqual(edited.problems, [{ path: 'kubernetes/lanes/pr-42/forks/0/containers/0/removeEnv/0', reason: '"A" is also set in env; set it or remove it, not both' }]);
+  });
+
   test('a missing workload or a foreign Deployment of the fork\'s name: no write, a problem named by path', () => {
     const foreign = { ...stableOrders(), metadata: { name: 'orders-pr-42', labels: { app: 'x' } } };
     const plan = planForks({ lanes: [lane('pr-42', { forks: [FORK, { workload: 'Deployment/gone', replicas: 1, containers: [{ image: 'a:1' }] }] }, { finalizers: ['laneway.dev/forks'] })], deployments: [stable, foreign], services: SERVICES }, 'shop', NOW);

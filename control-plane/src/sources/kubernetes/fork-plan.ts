@@ -9,6 +9,7 @@ import {
   FORK_HASH_ANNOTATION,
   FORKS_FINALIZER,
   FORK_OF_LABEL,
+  forkDeploymentName,
   isForkDeployment,
   renderForkDeployment,
   type KubeDeployment,
@@ -49,19 +50,24 @@ function planLane(lane: KubeLane, namespace: string, objects: ForkObjects, byNam
   const errors: FieldError[] = [];
   // kubectl writes skip the API's validation; a spec the model refuses makes no Deployment.
   const { forks = [] } = checkLaneForks({ forks: lane.spec?.forks ?? [] }, path, errors);
-  if (errors.length > 0) return void out.problems.push(...errors);
+  if (errors.length > 0) {
+    // An invalid edit changes nothing: the lane's forks stay as they are until the spec is fixed.
+    for (const d of objects.deployments) if (isForkDeployment(d) && d.metadata?.labels?.[LANE_LABEL] === name) out.wanted.add(d.metadata?.name ?? '');
+    return void out.problems.push(...errors);
+  }
   if (forks.length > 0 && !(lane.metadata?.finalizers ?? []).includes(FORKS_FINALIZER)) out.actions.push({ kind: 'add-finalizer', lane });
   forks.forEach((fork, i) => {
     const at = `${path}/forks/${i}`;
     const parsed = workloadName(fork.workload);
     const workload = 'name' in parsed ? parsed.name : '';
+    // A fork that cannot be rendered now (its stable Deployment gone or changed) keeps running as it is.
+    const forkName = forkDeploymentName(workload, name);
+    out.wanted.add(forkName);
     const stable = byName.get(workload);
     if (!stable || isForkDeployment(stable)) return void out.problems.push({ path: `${at}/workload`, reason: `${fork.workload} does not exist in namespace ${namespace}` });
     const rendered = renderForkDeployment({ lane: { name, uid: lane.metadata?.uid ?? '' }, namespace, fork, stable, services: objects.services });
     if ('problem' in rendered) return void out.problems.push({ path: at, reason: rendered.problem });
     const { deployment } = rendered;
-    const forkName = deployment.metadata!.name!;
-    out.wanted.add(forkName);
     const existing = byName.get(forkName);
     const labels = existing?.metadata?.labels ?? {};
     if (!existing) return void out.actions.push({ kind: 'create', deployment });
