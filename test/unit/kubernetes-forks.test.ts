@@ -186,6 +186,8 @@ describe('lane forks: write-time checks and the mapping', () => {
     }, 'shop', NOW);
     assert.deepEqual(defs.services.orders!.endpoints, ['10.0.0.1:3000']);
     assert.deepEqual(defs.lanes['pr-42']!.services, { backends: ['10.0.0.2:80'], orders: ['10.0.0.2:3000'] });
+    const deleting = mapKubeObjects({ services: SERVICES, pods: [], lanes: [lane('pr-42', {}, { deletionTimestamp: '2026-12-07T11:59:00Z', finalizers: ['laneway.dev/forks'] })] }, 'shop', NOW);
+    assert.deepEqual(Object.keys(deleting.lanes), [], 'a Lane waiting for its forks to be removed is no longer served');
   });
 
   test('a Lane with forks in the config directory is refused, naming the field', () => {

@@ -8,7 +8,8 @@
 //   ...labelled laneway.dev/lane=<lane>             -> endpoint of lane <lane>, never of stable
 //      (a lane pod is matched with its labels plus those in its laneway.dev/selector-labels
 //      annotation: a fork's pods carry the stable selector labels there, not as labels)
-//   Lane custom resource `<lane>`                   -> lane <lane> (fallback, owner, expiry, ...)
+//   Lane custom resource `<lane>`                   -> lane <lane> (fallback, owner, expiry, ...);
+//                                                      not once deleted (while its finalizer waits)
 import type { FieldError } from '../../model/errors.js';
 import { parseDuration } from '../../model/duration.js';
 import type { Lane, LaneFork, Protocol, Service } from '../../model/types.js';
@@ -186,6 +187,8 @@ function lanesFrom(objects: KubeLane[], now: number, errors: FieldError[]): Map<
       continue;
     }
     if (expiresAt && Date.parse(expiresAt) <= now) continue;
+    // Deleted, waiting only for its forks to be removed (finalizer): no longer served.
+    if (obj.metadata?.deletionTimestamp) continue;
     lanes.set(name, {
       name,
       ...(spec.fallback !== undefined && spec.fallback !== STABLE && { fallback: spec.fallback }),
