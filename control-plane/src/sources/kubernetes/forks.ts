@@ -6,11 +6,24 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { FORKS_FINALIZER, type KubeDeployment } from './fork-deployment.js';
 import { planForks, type ForkAction, type ForkObjects } from './fork-plan.js';
-import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, type KubeLane } from './mapping.js';
+import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, type KubeLane } from './mapping.js';
 
 function codeOf(err: unknown): number | undefined {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** Which versions of the objects a plan reads (the watch gives each change a new resourceVersion). */
+function inputKey({ lanes, deployments, services }: ForkObjects): string {
+  return [lanes, deployments, services].map((list) => list.map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`).join(',')).join('|');
+}
+
+/** Whether a lane expired after `since`, up to `now`: its forks must go although no object changed. */
+function expiredBetween(lanes: readonly KubeLane[], since: number, now: number): boolean {
+  return lanes.some((lane) => {
+    const at = Date.parse(laneExpiry(lane) ?? '');
+    return at > since && at <= now;
+  });
 }
 
 export class ForkReconciler {
@@ -19,6 +32,8 @@ export class ForkReconciler {
   private readonly lanes: { group: string; version: string; namespace: string; plural: string };
   /** Problems already logged, so a lasting one is logged once, not on every pass. */
   private logged = new Set<string>();
+  /** The inputs of the last pass that found nothing to do, and when it ran. */
+  private quiet?: { key: string; at: number };
 
   constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => ForkObjects) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
@@ -28,11 +43,17 @@ export class ForkReconciler {
 
   /** One pass: plan from the watch's objects, then write in order; throws at the first failed write. */
   async reconcile(now = Date.now()): Promise<void> {
-    const plan = planForks(this.snapshot(), this.namespace, now);
+    const objects = this.snapshot();
+    // Most events (pod heartbeats) change none of the objects a plan reads: skip the renders.
+    const key = inputKey(objects);
+    if (this.quiet?.key === key && !expiredBetween(objects.lanes, this.quiet.at, now)) return;
+    this.quiet = undefined;
+    const plan = planForks(objects, this.namespace, now);
     const problems = new Set(plan.problems.map((p) => `${p.path}: ${p.reason}`));
     for (const problem of problems) if (!this.logged.has(problem)) this.logger.warn({ problem }, 'lane fork not deployed');
     this.logged = problems;
     for (const action of plan.actions) await this.apply(action);
+    if (plan.actions.length === 0) this.quiet = { key, at: now };
   }
 
   private async apply(action: ForkAction): Promise<void> {
