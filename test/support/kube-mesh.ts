@@ -67,10 +67,10 @@ export class KubeMesh {
   }
 
   /** A Pod object made ready through the status subresource, its app and its sidecar. */
-  async addPod(pod: string, service: string, lane: string, ip: string, podLaneLabel: string | undefined = lane === 'stable' ? undefined : lane): Promise<PodInstance> {
-    const labels = { app: service, ...(podLaneLabel && { 'laneway.dev/lane': podLaneLabel }) };
+  async addPod(pod: string, service: string, lane: string, ip: string, podLaneLabel: string | undefined = lane === 'stable' ? undefined : lane, meta?: { labels: Record<string, string>; annotations?: Record<string, string> }): Promise<PodInstance> {
+    const labels = meta?.labels ?? { app: service, ...(podLaneLabel && { 'laneway.dev/lane': podLaneLabel }) };
     await this.api('POST', `/api/v1/namespaces/${NS}/pods`, {
-      metadata: { name: pod, labels }, spec: { containers: [{ name: 'app', image: 'laneway:dev', ports: [{ containerPort: this.appPort }] }] },
+      metadata: { name: pod, labels, ...(meta?.annotations && { annotations: meta.annotations }) }, spec: { containers: [{ name: 'app', image: 'laneway:dev', ports: [{ containerPort: this.appPort }] }] },
     });
     const sidecarPort = await freePort(HOST);
     const adminPort = await freePort(HOST);

@@ -80,7 +80,7 @@ describe('validateLane', () => {
     ['a bad override endpoint', { name: 'feature-x', services: { orders: ['not an endpoint'] } }, [`lanes/feature-x/services/orders/0: "not an endpoint" ${ENDPOINT_REASON}`]],
     ['a bad service name', { name: 'x', services: { Orders: ['10.0.0.1:80'] } }, [`lanes/x/services/Orders: "Orders" ${NAME_REASON}`]],
     ['services as a list', { name: 'x', services: ['orders'] }, ['lanes/x/services: must be an object of service name to endpoint list, got ["orders"]']],
-    ['unknown fields', { name: 'x', ttl: '1h' }, ['lanes/x/ttl: unknown field (allowed: name, fallback, services, owner, description, labels, expiresAt, fallbackOnUnhealthy)']],
+    ['unknown fields', { name: 'x', ttl: '1h' }, ['lanes/x/ttl: unknown field (allowed: name, fallback, services, owner, description, labels, expiresAt, fallbackOnUnhealthy, forks)']],
     ['a long description', { name: 'x', description: 'd'.repeat(1025) }, ['lanes/x/description: must be at most 1024 characters, got 1025']],
     ['a long owner', { name: 'x', owner: 'o'.repeat(254) }, ['lanes/x/owner: must be at most 253 characters, got 254']],
     ['too many labels', { name: 'x', labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, ['lanes/x/labels: must have at most 64 labels, got 65']],

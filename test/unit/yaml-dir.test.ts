@@ -92,7 +92,7 @@ describe('watchYamlDir', () => {
     assert.deepEqual(errors, [[
       'lanes.yml',
       'lanes/feature-x/services/orders/0: "not-an-endpoint" is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535); ' +
-        'lanes/feature-y/colour: unknown field (allowed: name, fallback, services, owner, description, labels, expiresAt, fallbackOnUnhealthy); keeping its last good content',
+        'lanes/feature-y/colour: unknown field (allowed: name, fallback, services, owner, description, labels, expiresAt, fallbackOnUnhealthy, forks); keeping its last good content',
     ]]);
     assert.equal(states.length, count, 'nothing new emitted');
     assert.deepEqual(last().lanes['feature-x'], { name: 'feature-x', services: { orders: ['10.1.0.3:8080'] } });

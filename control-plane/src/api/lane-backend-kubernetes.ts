@@ -7,6 +7,7 @@ import { fallbackConflict, NotFoundError, PreconditionFailedError, ValidationErr
 import { STABLE, type Lane, type MeshState } from '../model/types.js';
 import { validateLane, validateMeshState } from '../model/validate.js';
 import { isValidAfter } from '../model/validate-change.js';
+import { checkForkTargets } from '../sources/kubernetes/fork-targets.js';
 import type { KubeLaneWriter } from '../sources/kubernetes/lane-writer.js';
 import { laneExpiry, LANE_LABEL, type KubeLane, type LaneSpec } from '../sources/kubernetes/mapping.js';
 import { checkPreconditions } from '../sources/store.js';
@@ -22,7 +23,7 @@ export interface KubeLaneAccess {
   getState(): MeshState;
 }
 
-const SPEC_FIELDS = ['fallback', 'owner', 'description', 'fallbackOnUnhealthy'] as const;
+const SPEC_FIELDS = ['fallback', 'owner', 'description', 'fallbackOnUnhealthy', 'forks'] as const;
 
 /** The Lane's expiry as written (expiresAt), else creation time + ttl. */
 function expiryOf(obj: KubeLane): string | undefined {
@@ -42,6 +43,7 @@ function heldFromObject(obj: KubeLane, services: Lane['services']): HeldLane {
     ...(spec.description !== undefined && { description: spec.description }),
     ...(expiresAt && { expiresAt }),
     ...(spec.fallbackOnUnhealthy === true && { fallbackOnUnhealthy: true }),
+    ...(spec.forks !== undefined && spec.forks.length > 0 && { forks: spec.forks }),
   };
   return { lane, ...(spec.ttl && { ttl: spec.ttl }), resourceVersion: obj.metadata?.resourceVersion ?? '', ...(created && { createdAt: new Date(created).toISOString() }) };
 }
@@ -78,6 +80,7 @@ function specFor(state: MeshState, name: string, next: { lane: Record<string, un
   }
   const spec: LaneSpec = {};
   for (const field of SPEC_FIELDS) if (lane[field] !== undefined) (spec as Record<string, unknown>)[field] = lane[field];
+  if (spec.forks?.length === 0) delete spec.forks;
   if (next.ttl) spec.ttl = next.ttl;
   if (lane.expiresAt) spec.expiresAt = lane.expiresAt;
   return spec;
@@ -105,6 +108,7 @@ export function kubernetesLaneBackend(kube: KubeLaneAccess): LaneBackend {
         const current = await writer.get(name);
         checkPreconditions(`lanes/${name}`, versionOf(current), preconditions);
         const spec = specFor(kube.getState(), name, change(current && heldFromObject(current, servicesOf(name))));
+        await checkForkTargets(`lanes/${name}`, writer.namespace, spec.forks, current?.spec?.forks, (workload) => writer.deployment(workload));
         try {
           const unchanged = current !== undefined && sameSpec(current.spec, spec);
           const written = unchanged ? current : current ? await writer.replace(current, spec, versionOf(current)!.resourceVersion) : await writer.create(name, spec);

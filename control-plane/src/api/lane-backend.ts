@@ -2,9 +2,12 @@
 // (lane-backend-kubernetes.ts). The routes (lanes.ts, lane-services.ts) decide what a request
 // asks for, including its expiry; a backend checks preconditions, validates, writes, and says
 // what it holds. Errors are the model's (model/errors.ts), worded once for both.
+import type { FieldError } from '../model/errors.js';
+import { checkLaneForks } from '../model/forks.js';
 import type { Lane } from '../model/types.js';
 import type { LaneMeta } from '../sources/store-contents.js';
 import type { Preconditions, Stored } from '../sources/store.js';
+import { invalidDefinition } from './errors.js';
 import { assertWritable, contentVersion, type ApiContext } from './views.js';
 
 /** A lane as its backend holds it: the definition (services as served), its ttl and version. */
@@ -39,6 +42,15 @@ function heldFromStore({ value, meta }: Stored<Lane, LaneMeta>): HeldLane {
   return { lane: value, ...(meta.ttl && { ttl: meta.ttl }), resourceVersion: meta.resourceVersion, createdAt: meta.createdAt, updatedAt: meta.updatedAt };
 }
 
+/** Forks need a cluster to deploy into: the store refuses them, naming the field (an empty list is no fork), and any fork field that is wrong besides. */
+function withoutForks(name: string, next: ReturnType<LaneChange>): ReturnType<LaneChange> {
+  const { forks, ...lane } = next.lane;
+  if (forks === undefined || forks === null || (Array.isArray(forks) && forks.length === 0)) return { ...next, lane };
+  const errors: FieldError[] = [];
+  checkLaneForks({ forks }, `lanes/${name}`, errors);
+  throw invalidDefinition([...errors, { path: `lanes/${name}/forks`, reason: 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork' }]);
+}
+
 /** Lanes in the embedded store; lanes the config directory defines are shown with a content version and not written. */
 export function storeLaneBackend(ctx: ApiContext): LaneBackend {
   return {
@@ -48,7 +60,7 @@ export function storeLaneBackend(ctx: ApiContext): LaneBackend {
     },
     async update(name, change, preconditions) {
       assertWritable(ctx, 'lanes', name);
-      const result = await ctx.store.updateLane(name, (current) => change(current && heldFromStore(current)), preconditions);
+      const result = await ctx.store.updateLane(name, (current) => withoutForks(name, change(current && heldFromStore(current))), preconditions);
       return { held: heldFromStore(result), created: result.created, changed: result.changed };
     },
     async delete(name, preconditions) {

@@ -2,6 +2,7 @@
 // is generated from them. Patterns and limits come from the model, which then checks what a schema
 // cannot (endpoint syntax, references between objects, cycles).
 import { DURATION_DESCRIPTION, DURATION_PATTERN } from '../model/duration.js';
+import { DEFAULT_FORK_REPLICAS, ENV_NAME, FORK_LIMITS } from '../model/forks.js';
 import { DNS_LABEL, HEADER_NAME, LIMITS } from '../model/validate.js';
 
 type Schema = Record<string, unknown>;
@@ -41,6 +42,29 @@ export const SERVICE_SCHEMA: Schema = {
   additionalProperties: false,
 };
 
+// The model (model/forks.ts) checks what these cannot: the image reference grammar, the kind, duplicates.
+const ENV_VAR = { type: 'string', pattern: ENV_NAME.source, maxLength: 253 };
+const FORK_CONTAINER = {
+  type: 'object',
+  properties: {
+    name: { ...NAME_SCHEMA, title: 'the container to change; may be left out when the workload has exactly one' },
+    image: { type: 'string', maxLength: 512, examples: ['registry.example/orders:pr-42'], description: 'an image reference: [registry/]repository[:tag][@digest]' },
+    env: { type: 'object', maxProperties: FORK_LIMITS.env, propertyNames: ENV_VAR, additionalProperties: { type: 'string' }, title: 'variables to set' },
+    removeEnv: { type: 'array', maxItems: FORK_LIMITS.env, items: ENV_VAR, title: 'variables to remove' },
+  },
+  additionalProperties: false,
+};
+const FORK = {
+  type: 'object',
+  required: ['workload', 'containers'],
+  properties: {
+    workload: { type: 'string', maxLength: 128, examples: ['Deployment/orders'], description: '"Deployment/<name>": the stable workload in the lane\'s namespace' },
+    replicas: { type: 'integer', minimum: 0, maximum: FORK_LIMITS.replicas, default: DEFAULT_FORK_REPLICAS },
+    containers: { type: 'array', minItems: 1, maxItems: FORK_LIMITS.containers, items: FORK_CONTAINER },
+  },
+  additionalProperties: false,
+};
+
 export const LANE_SCHEMA: Schema = {
   $id: 'Lane',
   type: 'object',
@@ -56,6 +80,7 @@ export const LANE_SCHEMA: Schema = {
     expiresAt: { ...TIMESTAMP, description: 'when the lane is removed (RFC 3339); set from ttl when only ttl is given' },
     expiresInSeconds: { type: 'integer', readOnly: true, description: 'seconds until expiresAt, when the answer was made' },
     fallbackOnUnhealthy: { type: 'boolean', description: 'when every endpoint of this lane\'s instance of a service is unhealthy, send its requests to stable' },
+    forks: { type: 'array', maxItems: FORK_LIMITS.forks, items: FORK, title: 'Kubernetes mode only: stable Deployments copied into this lane with what differs (images, env, replicas); the control plane keeps one Deployment per fork' },
     registered: { type: 'object', readOnly: true, additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'service name to endpoints registered by connected sidecars of this lane (laneway envoy --register), served beside `services`; never stored' },
     ...READ_ONLY,
   },

@@ -1,4 +1,7 @@
 // The model (IR): plain data produced by every source and consumed by the translator.
+import type { LaneFork } from './forks.js';
+
+export type { ForkContainer, LaneFork } from './forks.js';
 
 export type Protocol = 'http' | 'grpc';
 
@@ -29,6 +32,8 @@ export interface Lane {
   expiresAt?: string;
   /** When every endpoint of this lane's instance of a service is unhealthy, serve from stable. Off by default. */
   fallbackOnUnhealthy?: boolean;
+  /** Kubernetes mode: stable Deployments the control plane copies into this lane, with what differs (model/forks.ts). */
+  forks?: LaneFork[];
 }
 
 /**

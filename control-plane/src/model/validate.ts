@@ -12,6 +12,7 @@ import {
   checkSettingsDataplane,
 } from './validate-dataplane.js';
 import { checkSettingsObserve, OBSERVE_SETTINGS_FIELDS } from './validate-observe.js';
+import { checkLaneForks } from './forks.js';
 import { ADDRESSING_FIELDS, checkAddressingReferences, checkServiceAddressing } from './validate-addressing.js';
 
 type Fields = Record<string, unknown>;
@@ -26,7 +27,7 @@ export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-
 export const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 63, labelPrefix: 253 };
 
 const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints', ...DATAPLANE_FIELDS.service, ...ADDRESSING_FIELDS];
-const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt', ...DATAPLANE_FIELDS.lane];
+const LANE_FIELDS = ['name', 'fallback', 'services', 'owner', 'description', 'labels', 'expiresAt', ...DATAPLANE_FIELDS.lane, 'forks'];
 const SETTINGS_FIELDS = ['laneHeader', 'servedByHeader', 'entryService', 'ingressDomain', 'defaultLaneTtl', 'maxLaneTtl', ...DATAPLANE_FIELDS.settings, ...OBSERVE_SETTINGS_FIELDS];
 
 function isObject(value: unknown): value is Fields {
@@ -183,6 +184,7 @@ export function validateLane(input: unknown, path = defaultPath('lanes', input))
   checkLabels(labels, `${path}/labels`, errors);
   checkTimestamp(expiresAt, `${path}/expiresAt`, errors);
   const extra = checkLaneDataplane(input, path, errors);
+  const forks = checkLaneForks(input, path, errors);
   return result(errors, () => {
     const overrides = services as Record<string, string[]>;
     return {
@@ -194,6 +196,7 @@ export function validateLane(input: unknown, path = defaultPath('lanes', input))
       ...(labels !== undefined && { labels: { ...(labels as Record<string, string>) } }),
       ...(expiresAt !== undefined && { expiresAt: expiresAt as string }),
       ...extra,
+      ...forks,
     };
   });
 }

@@ -75,6 +75,8 @@ export function parseDefinitionsFile(text: string): { defs: YamlDefinitions } | 
     }
     const collection = kind === 'Service' ? 'services' : 'lanes';
     const path = typeof fields.name === 'string' ? `${collection}/${fields.name}` : `${where}`;
+    // Forks are reconciled from Lane objects only; in a file they would be silently ignored.
+    if (kind === 'Lane' && Object.hasOwn(fields, 'forks')) return errors.push({ path: `${path}/forks`, reason: 'workload forks are kept only on Lane objects in Kubernetes mode (kubectl apply or the REST API), not in the config directory' });
     const checked = kind === 'Service' ? validateService(fields, path) : validateLane(fields, path);
     if (!checked.ok) return errors.push(...checked.errors);
     const target = defs[collection] as Record<string, Service | Lane>;

@@ -2,6 +2,7 @@
 import { keyValues, parseCommandArgs, segment } from '../args.js';
 import type { ApiAnswer, CliCommand, CliContext } from '../command.js';
 import { EXIT, reportApiError, UsageError } from '../errors.js';
+import { forksFromFlags } from '../fork-flags.js';
 import { timeLeft } from '../output.js';
 
 type LaneView = {
@@ -16,6 +17,8 @@ const USAGE = `usage: laneway lane <command>
   get LANE
   create (LANE | --prefix PREFIX) [--fallback LANE] [--owner NAME] [--description TEXT]
          [--label KEY=VALUE]... [--ttl 2h] [--service SERVICE=HOST:PORT[,HOST:PORT]]...
+         [--fork DEPLOYMENT[:CONTAINER]=IMAGE]... [--fork-env DEPLOYMENT[:CONTAINER]:NAME=VALUE]...
+         (Kubernetes mode: each --fork deploys a copy of the stable Deployment into the lane)
   delete LANE [--if-match VERSION]
   renew LANE [--ttl 2h]
   add-service LANE SERVICE --endpoint HOST:PORT [--endpoint HOST:PORT]... [--if-match VERSION]
@@ -75,6 +78,7 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
   const { values, named } = parseCommandArgs(args, {
     prefix: { type: 'string' }, fallback: { type: 'string' }, owner: { type: 'string' }, description: { type: 'string' },
     label: { type: 'string', multiple: true }, ttl: { type: 'string' }, service: { type: 'string', multiple: true },
+    fork: { type: 'string', multiple: true }, 'fork-env': { type: 'string', multiple: true },
   }, ['lane?']);
   if ((named.lane === undefined) === (values.prefix === undefined)) throw new UsageError('give a LANE name or --prefix, one of them');
   const body: Record<string, unknown> = { services: serviceOverrides(values.service) };
@@ -82,6 +86,8 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
   if (values.prefix !== undefined) body.namePrefix = values.prefix;
   for (const field of ['fallback', 'owner', 'description', 'ttl'] as const) if (typeof values[field] === 'string') body[field] = values[field];
   if (values.label) body.labels = keyValues(values.label, '--label');
+  const forks = forksFromFlags(values.fork, values['fork-env']);
+  if (forks) body.forks = forks;
   return printLane(ctx, await ctx.api('POST', '/v1/lanes', body), 'created');
 }
 

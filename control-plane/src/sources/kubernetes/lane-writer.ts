@@ -4,6 +4,7 @@
 // 422 Invalid -> ValidationError naming the fields.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../../model/errors.js';
+import { FORKS_FINALIZER, type KubeDeployment } from './fork-deployment.js';
 import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, type KubeLane, type LaneSpec } from './mapping.js';
 
 interface KubeStatus { reason?: string; message?: string; details?: { causes?: Array<{ field?: string; message?: string; reason?: string }> } }
@@ -27,6 +28,13 @@ function fieldPath(name: string, field: string | undefined): string {
   return rest ? `lanes/${name}/${rest}` : `lanes/${name}`;
 }
 
+/** A Lane with forks carries the finalizer from its first write, so no deletion can skip their cleanup. */
+function finalizersFor(spec: LaneSpec, current: string[] | undefined): { finalizers?: string[] } {
+  const list = current ?? [];
+  if (!spec.forks?.length || list.includes(FORKS_FINALIZER)) return current ? { finalizers: current } : {};
+  return { finalizers: [...list, FORKS_FINALIZER] };
+}
+
 export class KubeLaneWriter {
   private readonly custom: CustomObjectsApi;
   private readonly where: { group: string; version: string; namespace: string; plural: string };
@@ -46,9 +54,20 @@ export class KubeLaneWriter {
     }
   }
 
+  /** The Deployment `name` in the namespace as the API server has it now; undefined if absent. */
+  async deployment(name: string): Promise<KubeDeployment | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ group: 'apps', version: 'v1', namespace: this.namespace, plural: 'deployments', name })) as KubeDeployment;
+    } catch (err) {
+      if (statusOf(err).code === 404) return undefined;
+      const { code, body } = statusOf(err);
+      throw new Error(`Kubernetes answered ${code ?? 'with an error'} reading Deployment ${name}: ${body.message ?? (err as Error)?.message ?? String(err)}`);
+    }
+  }
+
   /** Creates the Lane; if it exists already: PreconditionFailedError. */
   async create(name: string, spec: LaneSpec): Promise<KubeLane> {
-    const body = { apiVersion: `${LANE_GROUP}/${LANE_VERSION}`, kind: 'Lane', metadata: { name, namespace: this.namespace }, spec };
+    const body = { apiVersion: `${LANE_GROUP}/${LANE_VERSION}`, kind: 'Lane', metadata: { name, namespace: this.namespace, ...finalizersFor(spec, undefined) }, spec };
     try {
       return (await this.custom.createNamespacedCustomObject({ ...this.where, body })) as KubeLane;
     } catch (err) {
@@ -59,7 +78,7 @@ export class KubeLaneWriter {
   /** Replaces the spec of `current` only if the Lane is still at `resourceVersion` (Kubernetes checks it). */
   async replace(current: KubeLane, spec: LaneSpec, resourceVersion: string): Promise<KubeLane> {
     const name = current.metadata!.name!;
-    const body = { ...current, apiVersion: `${LANE_GROUP}/${LANE_VERSION}`, kind: 'Lane', metadata: { ...current.metadata, resourceVersion }, spec };
+    const body = { ...current, apiVersion: `${LANE_GROUP}/${LANE_VERSION}`, kind: 'Lane', metadata: { ...current.metadata, resourceVersion, ...finalizersFor(spec, current.metadata?.finalizers) }, spec };
     try {
       return (await this.custom.replaceNamespacedCustomObject({ ...this.where, name, body })) as KubeLane;
     } catch (err) {

@@ -6,10 +6,13 @@
 //                                                      routes orders.ns.svc... and <clusterIP>:<port>)
 //   ready Pod with an IP selected by the Service    -> endpoint "<podIP>:<targetPort>"
 //   ...labelled laneway.dev/lane=<lane>             -> endpoint of lane <lane>, never of stable
-//   Lane custom resource `<lane>`                   -> lane <lane> (fallback, owner, expiry, ...)
+//      (a lane pod is matched with its labels plus those in its laneway.dev/selector-labels
+//      annotation: a fork's pods carry the stable selector labels there, not as labels)
+//   Lane custom resource `<lane>`                   -> lane <lane> (fallback, owner, expiry, ...);
+//                                                      not once deleted (while its finalizer waits)
 import type { FieldError } from '../../model/errors.js';
 import { parseDuration } from '../../model/duration.js';
-import type { Lane, Protocol, Service } from '../../model/types.js';
+import type { Lane, LaneFork, Protocol, Service } from '../../model/types.js';
 import { STABLE } from '../../model/types.js';
 import { validateLane, validateService } from '../../model/validate.js';
 
@@ -25,9 +28,13 @@ export interface KubeMeta {
   name?: string;
   namespace?: string;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
   creationTimestamp?: Date | string;
   deletionTimestamp?: Date | string;
   resourceVersion?: string;
+  finalizers?: string[];
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
 }
 
 export interface KubeServicePort {
@@ -56,6 +63,8 @@ export interface LaneSpec {
   owner?: string;
   description?: string;
   fallbackOnUnhealthy?: boolean;
+  /** Stable Deployments copied into the lane (model/forks.ts); kept by forks.ts. */
+  forks?: LaneFork[];
 }
 
 export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime?: string }
@@ -113,8 +122,25 @@ function isReady(pod: KubePod): boolean {
   return (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-function selects(selector: Record<string, string>, pod: KubePod): boolean {
+/** Where a lane pod (a fork's) keeps the stable selector labels it must not carry (fork-deployment.ts). */
+const SELECTOR_LABELS_ANNOTATION = 'laneway.dev/selector-labels';
+
+/** The labels Services are matched against: a lane pod's own plus those its annotation records. */
+function selectableLabels(pod: KubePod): Record<string, string> {
   const labels = pod.metadata?.labels ?? {};
+  const recorded = labels[LANE_LABEL] === undefined ? undefined : pod.metadata?.annotations?.[SELECTOR_LABELS_ANNOTATION];
+  if (recorded === undefined) return labels;
+  try {
+    const parsed: unknown = JSON.parse(recorded);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return labels;
+    const strings = Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string');
+    return { ...Object.fromEntries(strings), ...labels };
+  } catch {
+    return labels;
+  }
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
@@ -161,6 +187,8 @@ function lanesFrom(objects: KubeLane[], now: number, errors: FieldError[]): Map<
       continue;
     }
     if (expiresAt && Date.parse(expiresAt) <= now) continue;
+    // Deleted, waiting only for its forks to be removed (finalizer): no longer served.
+    if (obj.metadata?.deletionTimestamp) continue;
     lanes.set(name, {
       name,
       ...(spec.fallback !== undefined && spec.fallback !== STABLE && { fallback: spec.fallback }),
@@ -193,6 +221,7 @@ export function mapKubeObjects(objects: KubeObjects, homeNamespace: string, now 
   const services: Record<string, Service> = {};
   const laneServices = new Map<string, Record<string, string[]>>();
   const readyPods = objects.pods.filter(isReady);
+  const podLabels = new Map(readyPods.map((pod) => [pod, selectableLabels(pod)]));
 
   for (const svc of objects.services) {
     const selector = svc.spec?.selector;
@@ -202,7 +231,7 @@ export function mapKubeObjects(objects: KubeObjects, homeNamespace: string, now 
     const name = svc.metadata?.name ?? '';
     const stable = new Set<string>();
     for (const pod of readyPods) {
-      if ((pod.metadata?.namespace ?? homeNamespace) !== ns || !selects(selector, pod)) continue;
+      if ((pod.metadata?.namespace ?? homeNamespace) !== ns || !selects(selector, podLabels.get(pod)!)) continue;
       const target = targetPortOf(port, pod);
       if (target === undefined) continue;
       const endpoint = endpointOf(pod.status!.podIP!, target);

@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { CoordinationV1Api, CustomObjectsApi, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { KubeDeployment } from './fork-deployment.js';
 import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, type KubeDefinitions, type KubeLane, type LaneCondition, type LaneStatus } from './mapping.js';
 
 export const LEASE_NAME = 'laneway-status-writer';
@@ -51,8 +52,10 @@ export class LaneStatusWriter {
   private timer?: NodeJS.Timeout;
   private writing = Promise.resolve();
   private readonly lanes: { group: string; version: string; namespace: string; plural: string };
+  /** Run after each status pass by the Lease holder only (the fork reconciler). */
+  private readonly leaderTasks: Array<() => Promise<void>> = [];
 
-  constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => { lanes: KubeLane[]; defs: KubeDefinitions; podsWithoutSidecar?: (lane: string) => string[] }) {
+  constructor(kc: KubeConfig, private readonly namespace: string, private readonly logger: Logger, private readonly snapshot: () => { lanes: KubeLane[]; defs: KubeDefinitions; deployments: KubeDeployment[]; podsWithoutSidecar?: (lane: string) => string[] }) {
     this.leases = kc.makeApiClient(CoordinationV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.lanes = { group: LANE_GROUP, version: LANE_VERSION, namespace, plural: LANE_PLURAL };
@@ -68,16 +71,24 @@ export class LaneStatusWriter {
     this.timer = undefined;
   }
 
+  /** Also runs `task` while this replica holds the Lease, serialized after each status pass. */
+  whileLeading(task: () => Promise<void>): void {
+    this.leaderTasks.push(task);
+  }
+
   /** Writes every Lane whose status differs (leader only); serialized, never concurrent. */
   sync(): void {
     if (!this.leader) return;
     this.writing = this.writing.then(() => this.writeAll()).catch((err) => this.logger.warn({ err: (err as Error).message }, 'lane status write failed; retried on the next change or lease renewal'));
+    for (const task of this.leaderTasks) this.writing = this.writing.then(task).catch((err) => this.logger.warn({ err: (err as Error).message }, 'lane fork write failed; retried on the next change or lease renewal'));
   }
 
   private async writeAll(): Promise<void> {
     const { lanes, defs, podsWithoutSidecar } = this.snapshot();
     for (const lane of lanes) {
       const name = lane.metadata!.name!;
+      // Deleted already, waiting for its finalizer (forks.ts): nothing to delete or report.
+      if (lane.metadata?.deletionTimestamp) continue;
       const expiresAt = laneExpiry(lane);
       if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
         this.logger.info({ lane: name, expiresAt }, 'deleting expired lane');

@@ -1,10 +1,12 @@
-// Informers on Services, Pods and Lanes in one namespace, mapped to the model on every change.
+// Informers on Services, Pods, Deployments and Lanes in one namespace, mapped to the model on every change.
 // A dropped watch resumes from its last resourceVersion (the informer relists on 410 Gone and
 // diffs, so unchanged objects cause no change); the model is never emptied while disconnected.
 import { existsSync, readFileSync } from 'node:fs';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, mapKubeObjects, type KubeDefinitions, type KubeLane, type KubePod, type KubeService } from './mapping.js';
+import type { KubeDeployment } from './fork-deployment.js';
+import { ForkReconciler } from './forks.js';
 import { LaneStatusWriter } from './status.js';
 
 const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -26,6 +28,8 @@ export interface KubernetesSource {
   laneObject(name: string): KubeLane | undefined;
   /** The namespace's pods as the watch last saw them (the webhook counts uninjected ones). */
   pods(): KubePod[];
+  /** The namespace's Deployments (apps/v1) as the watch last saw them, as the API server sends them (no client-side model). */
+  deployments(): KubeDeployment[];
   /** Each Lane's status names its pods that `list(lane)` gives ("pod (reason)"): opted in, running without the sidecar. */
   setPodsWithoutSidecar(list: (lane: string) => string[]): void;
   close(): Promise<void>;
@@ -46,9 +50,9 @@ function namespaceOf(kc: KubeConfig, explicit: string | undefined): string {
 
 type Cache<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 
-type Informers = Record<'services' | 'pods' | 'lanes', Cache<KubernetesObject>>;
+type Informers = Record<'services' | 'pods' | 'deployments' | 'lanes', Cache<KubernetesObject>>;
 
-/** The namespace's three informers (not started), and a promise that resolves once each has listed. */
+/** The namespace's four informers (not started), and a promise that resolves once each has listed. */
 function makeInformers(kc: KubeConfig, namespace: string, logger: Logger): { informers: Informers; firstSync: Promise<void> } {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
@@ -64,13 +68,15 @@ function makeInformers(kc: KubeConfig, namespace: string, logger: Logger): { inf
     if (listed.has(kind)) logger.info({ kind, namespace }, 'kubernetes watch expired (410 Gone): relisted');
     setImmediate(() => {
       listed.add(kind);
-      if (listed.size === 3) allListed();
+      if (listed.size === 4) allListed();
     });
     return result;
   };
   const informers = {
     services: makeInformer(kc, `${base}/services`, listing('services', () => core.listNamespacedService({ namespace }))) as Cache<KubernetesObject>,
     pods: makeInformer(kc, `${base}/pods`, listing('pods', () => core.listNamespacedPod({ namespace }))) as Cache<KubernetesObject>,
+    // Listed as raw JSON (like Lanes): forks copy pod templates, which must not pass through the client's typed model.
+    deployments: makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, listing('deployments', () => custom.listNamespacedCustomObject({ group: 'apps', version: 'v1', namespace, plural: 'deployments' }))) as Cache<KubernetesObject>,
     lanes: makeInformer(kc, lanePath, listing('lanes', () => custom.listNamespacedCustomObject({ group: LANE_GROUP, version: LANE_VERSION, namespace, plural: LANE_PLURAL }))) as Cache<KubernetesObject>,
   };
   return { informers, firstSync };
@@ -92,6 +98,19 @@ function runInformers(informers: Informers, remap: () => void, logger: Logger, n
   }
 }
 
+/** The Lease holder's writers: Lane status, then the fork reconciler, serialized. */
+function leaderWriters(kc: KubeConfig, namespace: string, logger: Logger, informers: Informers, defs: () => KubeDefinitions, podsWithoutSidecar: () => ((lane: string) => string[]) | undefined): LaneStatusWriter {
+  const lanes = () => informers.lanes.list() as KubeLane[];
+  const deployments = () => informers.deployments.list() as KubeDeployment[];
+  const status = new LaneStatusWriter(kc, namespace, logger, () => {
+    const pods = podsWithoutSidecar();
+    return { lanes: lanes(), defs: defs(), deployments: deployments(), ...(pods && { podsWithoutSidecar: pods }) };
+  });
+  const forks = new ForkReconciler(kc, namespace, logger.child({ component: 'forks' }), () => ({ lanes: lanes(), deployments: deployments(), services: informers.services.list() as KubeService[] }));
+  status.whileLeading(() => forks.reconcile());
+  return status;
+}
+
 /** Starts the informers; resolves once each has listed, so the first model is complete. */
 export async function startKubernetesSource(opts: KubernetesSourceOptions): Promise<KubernetesSource> {
   const kc = loadKubeConfig(opts.kubeconfig);
@@ -103,7 +122,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
   let lastKey = '';
   let expiryTimer: NodeJS.Timeout | undefined;
   let podsWithoutSidecar: ((lane: string) => string[]) | undefined;
-  const status = new LaneStatusWriter(kc, namespace, opts.logger, () => ({ lanes: informers.lanes.list() as KubeLane[], defs: current, ...(podsWithoutSidecar && { podsWithoutSidecar }) }));
+  const status = leaderWriters(kc, namespace, opts.logger, informers, () => current, () => podsWithoutSidecar);
   // A lane leaves the model when it expires, with no event to say so: remap at the next expiry.
   const scheduleExpiry = (lanes: KubeLane[]) => {
     clearTimeout(expiryTimer);
@@ -113,11 +132,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
   const remap = () => {
     if (!synced) return;
     const lanes = informers.lanes.list() as KubeLane[];
-    const next = mapKubeObjects({
-      services: informers.services.list() as KubeService[],
-      pods: informers.pods.list() as KubePod[],
-      lanes,
-    }, namespace);
+    const next = mapKubeObjects({ services: informers.services.list() as KubeService[], pods: informers.pods.list() as KubePod[], lanes }, namespace);
     scheduleExpiry(lanes);
     // Pod status heartbeats and other unrelated updates map to the same model: no push.
     const key = JSON.stringify(next);
@@ -143,6 +158,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
     definitions: () => current,
     laneObject: (name) => informers.lanes.get(name, namespace) as KubeLane | undefined,
     pods: () => informers.pods.list() as KubePod[],
+    deployments: () => informers.deployments.list() as KubeDeployment[],
     setPodsWithoutSidecar(list) { podsWithoutSidecar = list; status.sync(); },
     async close() {
       closed = true;

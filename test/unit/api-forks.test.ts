@@ -1,0 +1,60 @@
+// Lane forks through the REST API in embedded (store) mode: every write with forks is refused, 400
+// naming the field, and nothing is stored; bad fork input is refused with its path first.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { buildApi } from '../../control-plane/src/api/server.js';
+import { FileStore } from '../../control-plane/src/sources/store.js';
+
+const FORKS = [{ workload: 'Deployment/orders', containers: [{ image: 'registry.example/orders:pr-42' }] }];
+const EMBEDDED = 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork';
+
+describe('REST API: lane forks in embedded mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'laneway-api-forks-'));
+  let base = '';
+  let close: () => Promise<unknown> = async () => undefined;
+
+  before(async () => {
+    const store = await FileStore.open(dataDir);
+    const app = buildApi({ store, getState: () => store.state(), ready: () => true, logger: pino({ level: 'silent' }) });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    close = () => app.close();
+  });
+
+  after(async () => {
+    await close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function call(method: string, path: string, body?: unknown, type = 'application/json') {
+    const res = await fetch(`${base}${path}`, { method, ...(body !== undefined && { headers: { 'content-type': type }, body: JSON.stringify(body) }) });
+    return { status: res.status, body: (await res.json()) as { details?: Array<{ path: string; reason: string }> } };
+  }
+
+  test('POST, PUT and PATCH with forks: 400 at lanes/<name>/forks, nothing stored', async () => {
+    const created = await call('POST', '/v1/lanes', { name: 'pr-42', forks: FORKS });
+    assert.equal(created.status, 400);
+    assert.deepEqual(created.body.details, [{ path: 'lanes/pr-42/forks', reason: EMBEDDED }]);
+    assert.equal((await call('PUT', '/v1/lanes/pr-42', { forks: FORKS })).status, 400);
+    assert.equal((await call('GET', '/v1/lanes/pr-42')).status, 404, 'nothing was stored');
+    assert.equal((await call('PUT', '/v1/lanes/pr-42', { owner: 'ci' })).status, 201);
+    const patched = await call('PATCH', '/v1/lanes/pr-42', { forks: FORKS }, 'application/merge-patch+json');
+    assert.deepEqual([patched.status, patched.body.details], [400, [{ path: 'lanes/pr-42/forks', reason: EMBEDDED }]]);
+    assert.equal((await call('PUT', '/v1/lanes/pr-42', { owner: 'ci', forks: [] })).status, 200, 'an empty list is no fork');
+  });
+
+  test('bad fork input is refused with its field path', async () => {
+    const badImage = await call('POST', '/v1/lanes', { name: 'bad', forks: [{ workload: 'Deployment/orders', containers: [{ image: 'Not A Ref' }] }] });
+    assert.equal(badImage.status, 400);
+    assert.deepEqual(badImage.body.details?.map((d) => d.path), ['lanes/bad/forks/0/containers/0/image', 'lanes/bad/forks']);
+    const twice = await call('POST', '/v1/lanes', { name: 'bad', forks: [...FORKS, ...FORKS] });
+    assert.deepEqual(twice.body.details?.map((d) => d.path), ['lanes/bad/forks/1/workload', 'lanes/bad/forks']);
+    const kind = await call('POST', '/v1/lanes', { name: 'bad', forks: [{ workload: 'StatefulSet/db', containers: [{ image: 'db:1' }] }] });
+    assert.match(kind.body.details?.[0]?.reason ?? '', /only Deployment workloads can/);
+    assert.equal((await call('GET', '/v1/lanes/bad')).status, 404);
+  });
+});
