@@ -108,7 +108,8 @@ function clusterIPsOf(service: KubeService): string[] {
   return [...new Set(ips.filter((ip) => ip !== '' && ip !== 'None'))].sort();
 }
 
-function isReady(pod: KubePod): boolean {
+/** Ready, with an IP, not terminating: the pods the mesh routes to. */
+export function isReady(pod: KubePod): boolean {
   if (pod.metadata?.deletionTimestamp || !pod.status?.podIP || pod.status.phase !== 'Running') return false;
   return (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
