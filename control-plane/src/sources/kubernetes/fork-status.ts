@@ -4,31 +4,16 @@
 // runs the images the fork asks for count: after an image change, the previous pods (still
 // ready while a rollout runs) do not make the fork Ready.
 import type { V1Container, V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { isReady, LANE_LABEL } from './mapping.js';
+import { isReady, LANE_LABEL, type ForkReason, type ForkStatus } from './mapping.js';
+
+export type { ForkReason, ForkStatus };
 
 export const FORK_OF_LABEL = 'laneway.dev/fork-of';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'laneway';
 
-export type ForkReason = 'Ready' | 'WorkloadNotFound' | 'Pending' | 'ImagePullError' | 'CrashLoop' | 'QuotaRefused' | 'NotReady';
-
 /** Reasons that will not go away by waiting: `laneway lane create --wait` fails at once on them. */
 export const TERMINAL_FORK_REASONS: readonly ForkReason[] = ['WorkloadNotFound', 'ImagePullError', 'CrashLoop', 'QuotaRefused'];
-
-/** What the Lane's status says about one fork. */
-export interface ForkStatus {
-  /** As in the spec: "Deployment/orders". */
-  workload: string;
-  /** The fork Deployment's name, once it exists. */
-  deployment?: string;
-  ready: boolean;
-  replicas: number;
-  readyReplicas: number;
-  /** Container name to the image it runs (the pod's, else the fork Deployment's template). */
-  images: Record<string, string>;
-  reason: ForkReason;
-  message: string;
-}
 
 /** The part of a fork's spec (Lane spec.forks[]) the status reads. */
 export interface ForkSpecInput {

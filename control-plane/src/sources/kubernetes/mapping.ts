@@ -28,6 +28,7 @@ export interface KubeMeta {
   creationTimestamp?: Date | string;
   deletionTimestamp?: Date | string;
   resourceVersion?: string;
+  generation?: number;
 }
 
 export interface KubeServicePort {
@@ -62,11 +63,34 @@ export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unkno
 
 /** What the status writer (status.ts) puts on a Lane. */
 export interface LaneStatus {
+  /** The Lane's metadata.generation this status describes (absent: written before the lane had forks). */
+  observedGeneration?: number;
   services: string[];
   servicesSummary: string;
   expiresAt?: string;
   message?: string;
   conditions: LaneCondition[];
+  /** One per spec.forks entry, in its order; absent when the lane has no forks. */
+  forks?: ForkStatus[];
+  /** "1/2 ready", for `kubectl get lanes`; absent when the lane has no forks. */
+  forksSummary?: string;
+}
+
+export type ForkReason = 'Ready' | 'WorkloadNotFound' | 'Pending' | 'ImagePullError' | 'CrashLoop' | 'QuotaRefused' | 'NotReady';
+
+/** What a Lane's status says about one fork (fork-status.ts). */
+export interface ForkStatus {
+  /** As in the spec: "Deployment/orders". */
+  workload: string;
+  /** The fork Deployment's name, once it exists. */
+  deployment?: string;
+  ready: boolean;
+  replicas: number;
+  readyReplicas: number;
+  /** Container name to the image it runs (the pod's, else the fork Deployment's template). */
+  images: Record<string, string>;
+  reason: ForkReason;
+  message: string;
 }
 
 export interface KubeLane {

@@ -2,7 +2,7 @@
 // A dropped watch resumes from its last resourceVersion (the informer relists on 410 Gone and
 // diffs, so unchanged objects cause no change); the model is never emptied while disconnected.
 import { existsSync, readFileSync } from 'node:fs';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, mapKubeObjects, type KubeDefinitions, type KubeLane, type KubePod, type KubeService } from './mapping.js';
 import { LaneStatusWriter } from './status.js';
@@ -103,7 +103,7 @@ export async function startKubernetesSource(opts: KubernetesSourceOptions): Prom
   let lastKey = '';
   let expiryTimer: NodeJS.Timeout | undefined;
   let podsWithoutSidecar: ((lane: string) => string[]) | undefined;
-  const status = new LaneStatusWriter(kc, namespace, opts.logger, () => ({ lanes: informers.lanes.list() as KubeLane[], defs: current, ...(podsWithoutSidecar && { podsWithoutSidecar }) }));
+  const status = new LaneStatusWriter(kc, namespace, opts.logger, () => ({ lanes: informers.lanes.list() as KubeLane[], defs: current, pods: informers.pods.list() as V1Pod[], ...(podsWithoutSidecar && { podsWithoutSidecar }) }));
   // A lane leaves the model when it expires, with no event to say so: remap at the next expiry.
   const scheduleExpiry = (lanes: KubeLane[]) => {
     clearTimeout(expiryTimer);
