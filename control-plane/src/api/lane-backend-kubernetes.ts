@@ -30,6 +30,13 @@ function expiryOf(obj: KubeLane): string | undefined {
 }
 
 /** The lane a Lane object stands for, with the endpoints its pods give it. */
+/** The forks' status, once the status writer has described this generation of the spec (a stale one could say Ready for a previous image). */
+function statusField(obj: KubeLane): Pick<HeldLane, 'status'> {
+  const status = obj.status;
+  if (!status?.forks || status.observedGeneration !== obj.metadata?.generation) return {};
+  return { status: { forks: status.forks } };
+}
+
 function heldFromObject(obj: KubeLane, services: Lane['services']): HeldLane {
   const spec = obj.spec ?? {};
   const expiresAt = expiryOf(obj);
@@ -43,7 +50,7 @@ function heldFromObject(obj: KubeLane, services: Lane['services']): HeldLane {
     ...(expiresAt && { expiresAt }),
     ...(spec.fallbackOnUnhealthy === true && { fallbackOnUnhealthy: true }),
   };
-  return { lane, ...(spec.ttl && { ttl: spec.ttl }), resourceVersion: obj.metadata?.resourceVersion ?? '', ...(created && { createdAt: new Date(created).toISOString() }) };
+  return { lane, ...(spec.ttl && { ttl: spec.ttl }), resourceVersion: obj.metadata?.resourceVersion ?? '', ...(created && { createdAt: new Date(created).toISOString() }), ...statusField(obj) };
 }
 
 function versionOf(obj: KubeLane | undefined): { resourceVersion: string } | undefined {

@@ -3,6 +3,7 @@
 // asks for, including its expiry; a backend checks preconditions, validates, writes, and says
 // what it holds. Errors are the model's (model/errors.ts), worded once for both.
 import type { Lane } from '../model/types.js';
+import type { ForkStatus } from '../sources/kubernetes/mapping.js';
 import type { LaneMeta } from '../sources/store-contents.js';
 import type { Preconditions, Stored } from '../sources/store.js';
 import { assertWritable, contentVersion, type ApiContext } from './views.js';
@@ -14,6 +15,8 @@ export interface HeldLane {
   resourceVersion: string;
   createdAt?: string;
   updatedAt?: string;
+  /** Kubernetes mode: what the Lane's status says of its forks, when it describes the current spec. */
+  status?: { forks: ForkStatus[] };
 }
 
 /** What a write makes of the lane as it is (undefined: absent): the lane to check and hold, and its ttl. */
