@@ -2,6 +2,8 @@
 import { keyValues, parseCommandArgs, segment } from '../args.js';
 import type { ApiAnswer, CliCommand, CliContext } from '../command.js';
 import { EXIT, reportApiError, UsageError } from '../errors.js';
+import type { ForkStatus } from '../../sources/kubernetes/fork-status.js';
+import { forkRows, waitForLane, waitTimeoutMs } from '../lane-wait.js';
 import { timeLeft } from '../output.js';
 
 type LaneView = {
@@ -9,6 +11,8 @@ type LaneView = {
   labels?: Record<string, string>; ttl?: string; expiresAt?: string; expiresInSeconds?: number; resourceVersion: string;
   /** Endpoints sidecars registered (laneway envoy --register), beside the stored ones. */
   registered?: Record<string, string[]>;
+  /** Kubernetes mode, a lane with forks: what its status says of each. */
+  status?: { forks?: ForkStatus[] };
 };
 
 const USAGE = `usage: laneway lane <command>
@@ -16,6 +20,7 @@ const USAGE = `usage: laneway lane <command>
   get LANE
   create (LANE | --prefix PREFIX) [--fallback LANE] [--owner NAME] [--description TEXT]
          [--label KEY=VALUE]... [--ttl 2h] [--service SERVICE=HOST:PORT[,HOST:PORT]]...
+         [--wait [--timeout 5m]]   (wait until every fork is ready; exit 8: a fork failed, 9: timed out)
   delete LANE [--if-match VERSION]
   renew LANE [--ttl 2h]
   add-service LANE SERVICE --endpoint HOST:PORT [--endpoint HOST:PORT]... [--if-match VERSION]
@@ -36,6 +41,7 @@ function laneDetail(lane: LaneView): string[][] {
   if (lane.expiresAt) rows.push(['expires', `${lane.expiresAt} (in ${timeLeft(lane.expiresInSeconds)}${lane.ttl ? `, ttl ${lane.ttl}` : ''})`]);
   for (const [service, endpoints] of Object.entries(lane.services)) rows.push([`services/${service}`, endpoints.join(',')]);
   for (const [service, endpoints] of Object.entries(lane.registered ?? {})) rows.push([`registered/${service}`, endpoints.join(',')]);
+  rows.push(...forkRows(lane.status));
   rows.push(['resourceVersion', lane.resourceVersion]);
   return rows;
 }
@@ -75,14 +81,19 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
   const { values, named } = parseCommandArgs(args, {
     prefix: { type: 'string' }, fallback: { type: 'string' }, owner: { type: 'string' }, description: { type: 'string' },
     label: { type: 'string', multiple: true }, ttl: { type: 'string' }, service: { type: 'string', multiple: true },
+    wait: { type: 'boolean' }, timeout: { type: 'string' },
   }, ['lane?']);
   if ((named.lane === undefined) === (values.prefix === undefined)) throw new UsageError('give a LANE name or --prefix, one of them');
+  if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait');
+  const timeoutMs = waitTimeoutMs(values.timeout);
   const body: Record<string, unknown> = { services: serviceOverrides(values.service) };
   if (named.lane !== undefined) body.name = named.lane;
   if (values.prefix !== undefined) body.namePrefix = values.prefix;
   for (const field of ['fallback', 'owner', 'description', 'ttl'] as const) if (typeof values[field] === 'string') body[field] = values[field];
   if (values.label) body.labels = keyValues(values.label, '--label');
-  return printLane(ctx, await ctx.api('POST', '/v1/lanes', body), 'created');
+  const answer = await ctx.api('POST', '/v1/lanes', body);
+  const code = printLane(ctx, answer, 'created');
+  return code === EXIT.ok && values.wait ? waitForLane(ctx, (answer.body as LaneView).name, timeoutMs) : code;
 }
 
 async function get(args: string[], ctx: CliContext): Promise<number> {
