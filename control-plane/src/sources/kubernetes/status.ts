@@ -72,8 +72,8 @@ export interface LaneStatusSnapshot {
   lanes: KubeLane[];
   defs: KubeDefinitions;
   podsWithoutSidecar?: (lane: string) => string[];
-  /** Every Deployment in the namespace (stable ones and Laneway's fork Deployments). */
-  deployments?: V1Deployment[];
+  /** Every Deployment in the namespace (stable ones and Laneway's fork Deployments), as the watch keeps them (apps/v1 JSON). */
+  deployments?: readonly unknown[];
   /** Every pod in the namespace. */
   pods?: V1Pod[];
 }
@@ -82,7 +82,8 @@ export interface LaneStatusSnapshot {
 export function forkStatusesOf(lane: KubeLane, snapshot: LaneStatusSnapshot): ForkStatus[] {
   const forks = forksOf(lane);
   if (forks.length === 0) return [];
-  const deployments = snapshot.deployments ?? [];
+  // The watch may keep raw JSON rather than client-node's classes: the same shape, dates as strings (not read here).
+  const deployments = (snapshot.deployments ?? []) as V1Deployment[];
   const managed = deployments.filter((d) => d.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
   return forkStatuses(lane.metadata?.name ?? '', forks, deployments, managed, snapshot.pods ?? []);
 }
