@@ -79,7 +79,7 @@ async function runForkPod(mesh: KubeMesh, deployment: any, lane: string, ip: str
   const app = await startDemoService({ service: 'payments', lane, host: ip, port: mesh.appPort, protocol: 'grpc', calls: [], propagate: ['x-lane'] });
   const template = deployment.spec.template;
   const name = `${deployment.metadata.name}-bench`;
-  await mesh.api('POST', `/api/v1/namespaces/${NS}/pods`, { metadata: { name, labels: template.metadata.labels }, spec: template.spec });
+  await mesh.api('POST', `/api/v1/namespaces/${NS}/pods`, { metadata: { ...template.metadata, name }, spec: template.spec });
   const pod = await mesh.api('GET', `/api/v1/namespaces/${NS}/pods/${name}`);
   const containerStatuses = pod.spec.containers.map((c: { name: string; image: string }) => ({ name: c.name, image: c.image, imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } }));
   pod.status = { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }], containerStatuses };
