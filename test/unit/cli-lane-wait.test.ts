@@ -133,4 +133,21 @@ describe('laneway lane create --wait', () => {
       server.close();
     }
   });
+
+  test('laneway lane get before the status describes a fork: the image(s) it asks for', async () => {
+    const { url, server } = await standIn([{ status: 200, body: view() }]);
+    try {
+      const run = await laneway(url, ['lane', 'get', 'pr-42']);
+      assert.equal(run.stdout, [
+        'FIELD                    VALUE',
+        'name                     pr-42',
+        'fallback                 stable',
+        'fork Deployment/orders   status not reported yet; asks for registry.example/orders:pr-42',
+        'resourceVersion          7',
+        '',
+      ].join('\n'));
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -74,11 +74,24 @@ export async function waitForLane(ctx: CliContext, name: string, timeoutMs: numb
   }
 }
 
-/** `laneway lane get` rows: "fork Deployment/orders" -> "0/1 ready; orders=...; ImagePullError: ...". */
-export function forkRows(status: { forks?: ForkStatus[] } | undefined): string[][] {
-  return (status?.forks ?? []).map((f) => {
+/** A fork as the lane's spec asks for it (the parts `lane get` shows). */
+interface ForkSpecShown { workload?: unknown; containers?: Array<{ name?: unknown; image?: unknown }> }
+
+/**
+ * `laneway lane get` rows, one per fork: "fork Deployment/orders" -> "0/1 ready; orders=...;
+ * ImagePullError: ..."; a fork the status does not describe yet shows the image(s) it asks for.
+ */
+export function forkRows(lane: { forks?: unknown; status?: { forks?: ForkStatus[] } }): string[][] {
+  const statuses = lane.status?.forks ?? [];
+  const rows = statuses.map((f) => {
     const images = Object.entries(f.images).map(([c, image]) => `${c}=${image}`).join(',') || '-';
     const why = f.ready ? f.reason : `${f.reason}: ${f.message}`;
     return [`fork ${f.workload}`, `${f.readyReplicas}/${f.replicas} ready; ${images}; ${why}`];
   });
+  const spec = Array.isArray(lane.forks) ? (lane.forks as ForkSpecShown[]) : [];
+  for (const fork of spec.filter((f) => !statuses.some((s) => s.workload === f.workload))) {
+    const images = (fork.containers ?? []).map((c) => (typeof c.name === 'string' ? `${c.name}=${String(c.image)}` : String(c.image))).join(',');
+    rows.push([`fork ${String(fork.workload)}`, `status not reported yet; asks for ${images || 'no image change'}`]);
+  }
+  return rows;
 }

@@ -41,7 +41,7 @@ function laneDetail(lane: LaneView): string[][] {
   if (lane.expiresAt) rows.push(['expires', `${lane.expiresAt} (in ${timeLeft(lane.expiresInSeconds)}${lane.ttl ? `, ttl ${lane.ttl}` : ''})`]);
   for (const [service, endpoints] of Object.entries(lane.services)) rows.push([`services/${service}`, endpoints.join(',')]);
   for (const [service, endpoints] of Object.entries(lane.registered ?? {})) rows.push([`registered/${service}`, endpoints.join(',')]);
-  rows.push(...forkRows(lane.status));
+  rows.push(...forkRows(lane));
   rows.push(['resourceVersion', lane.resourceVersion]);
   return rows;
 }
