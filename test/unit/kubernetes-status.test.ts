@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ForkStatus, KubeDefinitions, KubeLane } from '../../control-plane/src/sources/kubernetes/mapping.js';
-import { desiredLaneStatus, forkStatusesOf } from '../../control-plane/src/sources/kubernetes/status.js';
+import { desiredLaneStatus, forkStatusesOf, sameStatus } from '../../control-plane/src/sources/kubernetes/status.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const lane = (name: string, spec: KubeLane['spec'] = {}): KubeLane => ({ metadata: { name, creationTimestamp: '2026-11-21T11:00:00Z' }, spec });
@@ -88,5 +88,19 @@ describe('lane status', () => {
     const orders = { metadata: { name: 'orders' }, spec: { selector: {}, template: { spec: { containers: [{ name: 'orders', image: 'registry.example/orders:1.4.0' }] } } } };
     assert.deepEqual(forkStatusesOf(forked, snapshot), [{ workload: 'Deployment/orders', ready: false, replicas: 1, readyReplicas: 0, images: {}, reason: 'WorkloadNotFound', message: 'no Deployment "orders" to fork' }]);
     assert.deepEqual(forkStatusesOf(forked, { ...snapshot, deployments: [orders] }), [{ workload: 'Deployment/orders', ready: false, replicas: 1, readyReplicas: 0, images: {}, reason: 'Pending', message: 'fork Deployment not created yet' }]);
+  });
+
+  test('a status read back from the API server (keys sorted, transition times set) is the same as the one written: no write', () => {
+    const written = desiredLaneStatus(lane('feature-x'), defs, NOW, [], [pullingPayments]);
+    const readBack = JSON.parse(JSON.stringify({
+      conditions: [{ lastTransitionTime: '2026-11-21T11:59:00Z', message: written.conditions[0]!.message, reason: 'ForksNotReady', status: 'False', type: 'Ready' }],
+      forks: [{ deployment: 'payments-pr-42-fork', images: { payments: 'registry.example/payments:pr-42' }, message: pullingPayments.message, ready: false, readyReplicas: 0, reason: 'ImagePullError', replicas: 1, workload: 'Deployment/payments' }],
+      forksSummary: '0/1 ready',
+      message: written.message,
+      services: ['orders', 'payments'],
+      servicesSummary: 'orders,payments',
+    }));
+    assert.equal(sameStatus(readBack, written), true);
+    assert.equal(sameStatus({ ...readBack, forksSummary: '1/1 ready' }, written), false);
   });
 });

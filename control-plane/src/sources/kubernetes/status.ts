@@ -88,9 +88,14 @@ export function forkStatusesOf(lane: KubeLane, snapshot: LaneStatusSnapshot): Fo
   return forkStatuses(lane.metadata?.name ?? '', forks, deployments, managed, snapshot.pods ?? []);
 }
 
+/** JSON with every object's keys sorted: the API server returns custom objects' fields sorted, not in the order written. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+}
+
 /** Same status except for transition times: nothing to write. */
-function sameStatus(current: Partial<LaneStatus> | undefined, next: LaneStatus): boolean {
-  const strip = (s: Partial<LaneStatus> | undefined) => JSON.stringify({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) });
+export function sameStatus(current: Partial<LaneStatus> | undefined, next: LaneStatus): boolean {
+  const strip = (s: Partial<LaneStatus> | undefined) => canonicalJson({ ...s, conditions: (s?.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c) });
   return current !== undefined && strip(current) === strip(next);
 }
 
