@@ -29,7 +29,6 @@ function expiryOf(obj: KubeLane): string | undefined {
   return typeof obj.spec?.expiresAt === 'string' ? obj.spec.expiresAt : laneExpiry(obj);
 }
 
-/** The lane a Lane object stands for, with the endpoints its pods give it. */
 /** The forks' status, once the status writer has described this generation of the spec (a stale one could say Ready for a previous image). */
 function statusField(obj: KubeLane): Pick<HeldLane, 'status'> {
   const status = obj.status;
@@ -37,6 +36,7 @@ function statusField(obj: KubeLane): Pick<HeldLane, 'status'> {
   return { status: { forks: status.forks } };
 }
 
+/** The lane a Lane object stands for, with the endpoints its pods give it. */
 function heldFromObject(obj: KubeLane, services: Lane['services']): HeldLane {
   const spec = obj.spec ?? {};
   const expiresAt = expiryOf(obj);

@@ -63,7 +63,7 @@ export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unkno
 
 /** What the status writer (status.ts) puts on a Lane. */
 export interface LaneStatus {
-  /** The Lane's metadata.generation this status describes (absent: written before the lane had forks). */
+  /** The Lane's metadata.generation this status describes (absent when written by an older Laneway). */
   observedGeneration?: number;
   services: string[];
   servicesSummary: string;
