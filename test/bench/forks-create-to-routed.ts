@@ -12,22 +12,20 @@
 //      and, in parallel, Ready written -> GET /v1/lanes/pr-N says the fork is Ready  = "status"
 // then the lane is deleted. One warm-up run is not counted. Env: LANEWAY_BENCH_RUNS (20).
 // Writes test/bench/results/forks-<date>.md. Needs the fork reconciler (issue 26 item 2).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, waitFor } from '../../deploy/local/processes.js';
 import { meshGet } from '../../deploy/local/client.js';
 import { startDemoService, type DemoService } from '../../deploy/demo/service.js';
 import { runCli } from '../../control-plane/src/cli/laneway.js';
-import { KubeApiServer } from '../support/kube-apiserver.js';
-import { KubeMesh, NS } from '../support/kube-mesh.js';
+import { createForkPod, forkDeployment, readyPodStatus, setPodStatus, startForkMesh, type ForkMesh } from '../support/fork-mesh.js';
+import { NS, type KubeMesh } from '../support/kube-mesh.js';
 import { fmt, median, percentile } from './stats.js';
 
 const RUNS = Number(process.env.LANEWAY_BENCH_RUNS ?? 20);
 const POLL_MS = 5;
 const STEP_TIMEOUT_MS = 20000;
 const ROOT = resolve(import.meta.dirname, '../..');
-const ALL_STABLE = 'frontend/stable orders/stable payments/stable';
 
 interface Sample { apiMs: number; cliMs: number; podMs: number; routedMs: number; statusMs: number }
 
@@ -42,59 +40,28 @@ async function pollFor<T>(what: string, check: () => Promise<T | undefined>): Pr
   }
 }
 
-/** The demo mesh in the cluster: Services, a stable Deployment to fork, stable pods, one replica, the ingress. */
-async function startMesh(workDir: string): Promise<{ kube: KubeApiServer; mesh: KubeMesh; api: string }> {
-  const kube = await KubeApiServer.start();
-  const mesh = new KubeMesh(kube, workDir);
-  mesh.appPort = await freePort('127.0.0.1');
-  await mesh.installCrd();
-  await mesh.createService('frontend', { name: 'http' });
-  await mesh.createService('orders', { name: 'http' });
-  await mesh.createService('payments', { name: 'grpc', appProtocol: 'grpc' });
-  // The stable workload the lanes fork; its pod is made by addPod (no controller-manager).
-  await mesh.api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, {
-    metadata: { name: 'payments', labels: { app: 'payments' } },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'payments' } }, template: { metadata: { labels: { app: 'payments' } }, spec: { containers: [{ name: 'app', image: 'registry.example/payments:1.0', ports: [{ containerPort: mesh.appPort }] }] } } },
-  });
-  const settings = join(workDir, 'settings');
-  mkdirSync(settings);
-  writeFileSync(join(settings, 'settings.yaml'), 'kind: Settings\nlaneHeader: x-lane\nservedByHeader: x-lane-served-by\nentryService: frontend\n');
-  const replica = await mesh.startReplica('replica-a', settings);
-  await mesh.addPod('frontend-0', 'frontend', 'stable', '127.0.0.11');
-  await mesh.addPod('orders-0', 'orders', 'stable', '127.0.0.12');
-  await mesh.addPod('payments-0', 'payments', 'stable', '127.0.0.14');
-  await mesh.startIngress();
-  await waitFor('the stable path through the ingress', async () => (await meshGet(mesh.ingressUrl, {})).path === ALL_STABLE, 30000, 50);
-  return { kube, mesh, api: `http://127.0.0.1:${replica.apiPort}` };
-}
-
 async function laneway(api: string, args: string[]): Promise<void> {
   let stderr = '';
   const code = await runCli(['--server', api, ...args], { env: {}, stdout: () => {}, stderr: (t) => (stderr += t) });
   if (code !== 0) throw new Error(`laneway ${args.join(' ')}: exit ${code}: ${stderr.trim()}`);
 }
 
-/** What a kubelet and the ReplicaSet controller would do: a pod from the fork Deployment's template, running and Ready. */
+/** What a kubelet and the ReplicaSet controller would do: a pod from the fork Deployment's template, its app running, Ready. */
 async function runForkPod(mesh: KubeMesh, deployment: any, lane: string, ip: string): Promise<DemoService> {
   const app = await startDemoService({ service: 'payments', lane, host: ip, port: mesh.appPort, protocol: 'grpc', calls: [], propagate: ['x-lane'] });
-  const template = deployment.spec.template;
   const name = `${deployment.metadata.name}-bench`;
-  await mesh.api('POST', `/api/v1/namespaces/${NS}/pods`, { metadata: { ...template.metadata, name }, spec: template.spec });
-  const pod = await mesh.api('GET', `/api/v1/namespaces/${NS}/pods/${name}`);
-  const containerStatuses = pod.spec.containers.map((c: { name: string; image: string }) => ({ name: c.name, image: c.image, imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } }));
-  pod.status = { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }], containerStatuses };
-  await mesh.api('PUT', `/api/v1/namespaces/${NS}/pods/${name}/status`, pod);
+  await createForkPod(mesh, deployment, name);
+  await setPodStatus(mesh, name, readyPodStatus(deployment.spec.template.spec.containers, ip));
   return app;
 }
 
 /** One create -> Deployment -> Ready pod -> routed run. */
 async function oneRun(mesh: KubeMesh, api: string, n: number): Promise<Sample> {
   const lane = `pr-${n}`;
-  const selector = encodeURIComponent(`laneway.dev/lane=${lane},laneway.dev/fork-of=payments`);
   const started = performance.now();
   await laneway(api, ['lane', 'create', lane, '--fork', `payments=registry.example/payments:${lane}`, '--ttl', '1h']);
   const cliDone = performance.now();
-  const deployment = await pollFor(`the fork Deployment of ${lane}`, async () => (await mesh.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments?labelSelector=${selector}`)).items[0]);
+  const deployment = await pollFor(`the fork Deployment of ${lane}`, () => forkDeployment(mesh, lane));
   const deploymentSeen = performance.now();
   const app = await runForkPod(mesh, deployment, lane, `127.0.1.${n + 1}`);
   const podReady = performance.now();
@@ -143,9 +110,9 @@ function report(samples: Sample[], warmup: Sample): string {
 
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'laneway-bench-forks-'));
-  let started: Awaited<ReturnType<typeof startMesh>> | undefined;
+  let started: ForkMesh | undefined;
   try {
-    started = await startMesh(workDir);
+    started = await startForkMesh(workDir);
     const { mesh, api } = started;
     const warmup = await oneRun(mesh, api, 0);
     const samples: Sample[] = [];
