@@ -100,7 +100,7 @@ describe('kubernetes mode with a real API server', () => {
     const lease = await mesh.api('GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases/laneway-status-writer');
     assert.ok(lease.spec.holderIdentity, 'a replica holds the status Lease');
     const table = kube.kubectl(['get', 'lanes']);
-    assert.match(table, /NAME\s+FALLBACK\s+READY\s+SERVICES\s+OWNER\s+EXPIRES\s+AGE/);
+    assert.match(table, /NAME\s+FALLBACK\s+READY\s+SERVICES\s+FORKS\s+OWNER\s+EXPIRES\s+AGE/);
     assert.match(table, /feature-x\s+True\s+orders\s+e2e/);
     t.diagnostic(table.trim());
   });

@@ -74,9 +74,9 @@ describe('REST API over HTTP', () => {
     const bad = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] }, colour: 5 });
     assert.deepEqual(bad, { status: 400, type: 'application/json; charset=utf-8', body: {
       error: 'invalid_definition',
-      message: 'lanes/feature-x/colour: unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, resourceVersion, createdAt, updatedAt)',
+      message: 'lanes/feature-x/colour: unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, status, resourceVersion, createdAt, updatedAt)',
       details: [
-        { path: 'lanes/feature-x/colour', reason: 'unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, resourceVersion, createdAt, updatedAt)' },
+        { path: 'lanes/feature-x/colour', reason: 'unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, status, resourceVersion, createdAt, updatedAt)' },
       ],
     } });
     const badEndpoint = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] } });

@@ -30,6 +30,13 @@ function expiryOf(obj: KubeLane): string | undefined {
   return typeof obj.spec?.expiresAt === 'string' ? obj.spec.expiresAt : laneExpiry(obj);
 }
 
+/** The forks' status, once the status writer has described this generation of the spec (a stale one could say Ready for a previous image). */
+function statusField(obj: KubeLane): Pick<HeldLane, 'status'> {
+  const status = obj.status;
+  if (!status?.forks || status.observedGeneration !== obj.metadata?.generation) return {};
+  return { status: { forks: status.forks } };
+}
+
 /** The lane a Lane object stands for, with the endpoints its pods give it. */
 function heldFromObject(obj: KubeLane, services: Lane['services']): HeldLane {
   const spec = obj.spec ?? {};
@@ -45,7 +52,7 @@ function heldFromObject(obj: KubeLane, services: Lane['services']): HeldLane {
     ...(spec.fallbackOnUnhealthy === true && { fallbackOnUnhealthy: true }),
     ...(spec.forks !== undefined && spec.forks.length > 0 && { forks: spec.forks }),
   };
-  return { lane, ...(spec.ttl && { ttl: spec.ttl }), resourceVersion: obj.metadata?.resourceVersion ?? '', ...(created && { createdAt: new Date(created).toISOString() }) };
+  return { lane, ...(spec.ttl && { ttl: spec.ttl }), resourceVersion: obj.metadata?.resourceVersion ?? '', ...(created && { createdAt: new Date(created).toISOString() }), ...statusField(obj) };
 }
 
 function versionOf(obj: KubeLane | undefined): { resourceVersion: string } | undefined {

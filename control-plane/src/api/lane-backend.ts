@@ -5,6 +5,7 @@
 import type { FieldError } from '../model/errors.js';
 import { checkLaneForks } from '../model/forks.js';
 import type { Lane } from '../model/types.js';
+import type { ForkStatus } from '../sources/kubernetes/mapping.js';
 import type { LaneMeta } from '../sources/store-contents.js';
 import type { Preconditions, Stored } from '../sources/store.js';
 import { invalidDefinition } from './errors.js';
@@ -17,6 +18,8 @@ export interface HeldLane {
   resourceVersion: string;
   createdAt?: string;
   updatedAt?: string;
+  /** Kubernetes mode: what the Lane's status says of its forks, when it describes the current spec. */
+  status?: { forks: ForkStatus[] };
 }
 
 /** What a write makes of the lane as it is (undefined: absent): the lane to check and hold, and its ttl. */

@@ -33,11 +33,11 @@ const LIST_QUERY = { type: 'object', additionalProperties: false, properties: {
   service: { type: 'string', description: 'only lanes that override this service' },
 } };
 
-export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number; registered?: Record<string, string[]> };
+export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number; registered?: Record<string, string[]>; status?: HeldLane['status'] };
 
-/** A lane as its backend holds it, with the seconds it has left. */
-export function laneView(ctx: ApiContext, { lane, ttl, resourceVersion, createdAt, updatedAt }: HeldLane): LaneView {
-  const view: LaneView = { ...lane, ...registeredField(ctx.registered?.().lanes[lane.name]), ...(ttl && { ttl }), resourceVersion, ...(createdAt && { createdAt }), ...(updatedAt && { updatedAt }) };
+/** A lane as its backend holds it, with the seconds it has left (and in Kubernetes mode its forks' status). */
+export function laneView(ctx: ApiContext, { lane, ttl, resourceVersion, createdAt, updatedAt, status }: HeldLane): LaneView {
+  const view: LaneView = { ...lane, ...registeredField(ctx.registered?.().lanes[lane.name]), ...(ttl && { ttl }), resourceVersion, ...(createdAt && { createdAt }), ...(updatedAt && { updatedAt }), ...(status && { status }) };
   if (lane.expiresAt) view.expiresInSeconds = Math.max(0, Math.floor((Date.parse(lane.expiresAt) - ctx.now().getTime()) / 1000));
   return view;
 }

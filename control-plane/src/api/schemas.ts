@@ -64,6 +64,21 @@ const FORK = {
   },
   additionalProperties: false,
 };
+/** What the API shows of a fork's status (Kubernetes mode); written by the status writer (sources/kubernetes/fork-status.ts). */
+const FORK_STATUS = {
+  type: 'object',
+  required: ['workload', 'ready', 'replicas', 'readyReplicas', 'images', 'reason', 'message'],
+  properties: {
+    workload: { type: 'string', examples: ['Deployment/orders'] },
+    deployment: { type: 'string', description: 'the fork Deployment, once created' },
+    ready: { type: 'boolean' },
+    replicas: { type: 'integer' },
+    readyReplicas: { type: 'integer', description: 'ready pods running the fork\'s images' },
+    images: { type: 'object', additionalProperties: { type: 'string' }, description: 'container name to the image it runs' },
+    reason: { type: 'string', enum: ['Ready', 'WorkloadNotFound', 'Pending', 'ImagePullError', 'CrashLoop', 'QuotaRefused', 'NotReady'] },
+    message: { type: 'string', description: 'why not ready, naming the pod, container and image where one is at fault' },
+  },
+};
 
 export const LANE_SCHEMA: Schema = {
   $id: 'Lane',
@@ -82,6 +97,11 @@ export const LANE_SCHEMA: Schema = {
     fallbackOnUnhealthy: { type: 'boolean', description: 'when every endpoint of this lane\'s instance of a service is unhealthy, send its requests to stable' },
     forks: { type: 'array', maxItems: FORK_LIMITS.forks, items: FORK, title: 'Kubernetes mode only: stable Deployments copied into this lane with what differs (images, env, replicas); the control plane keeps one Deployment per fork' },
     registered: { type: 'object', readOnly: true, additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'service name to endpoints registered by connected sidecars of this lane (laneway envoy --register), served beside `services`; never stored' },
+    status: {
+      type: 'object', readOnly: true,
+      description: 'Kubernetes mode, for a lane with forks: each fork\'s status, once the Lane\'s status describes its current spec; absent otherwise',
+      properties: { forks: { type: 'array', items: FORK_STATUS } },
+    },
     ...READ_ONLY,
   },
   additionalProperties: false,

@@ -75,6 +75,6 @@ export function assertWritable(ctx: ApiContext, kind: Collection | 'settings', n
 
 /** The body without the fields the server sets. */
 export function definitionFields(body: Record<string, unknown>): Record<string, unknown> {
-  const { resourceVersion: _v, createdAt: _c, updatedAt: _u, expiresInSeconds: _e, registered: _r, ...definition } = body;
+  const { resourceVersion: _v, createdAt: _c, updatedAt: _u, expiresInSeconds: _e, registered: _r, status: _s, ...definition } = body;
   return definition;
 }

@@ -16,6 +16,10 @@ export const EXIT = {
   denied: 6,
   /** 400, 413, 415 or 422: the definition or request was refused. */
   invalid: 7,
+  /** --wait: a fork reports a reason waiting will not fix (image pull error, crash loop, no such workload, quota). */
+  forkFailed: 8,
+  /** --wait: the timeout passed before every fork was ready. */
+  timedOut: 9,
 } as const;
 
 /** A wrong command line: the message and the command's usage go to stderr, exit code 2. */

@@ -27,7 +27,8 @@ options (any command but serve and envoy):
   -o, --output FMT   table (default), json or yaml
 
 exit codes: 0 ok, 1 failed, 2 usage, 3 unreachable, 4 not found, 5 conflict or changed (409/412),
-6 not allowed (401/403), 7 refused as invalid (400/413/415/422)
+6 not allowed (401/403), 7 refused as invalid (400/413/415/422),
+8 a fork will not be ready (--wait), 9 timed out (--wait)
 Run "laneway <command> --help" for a command's usage.
 `;
 }

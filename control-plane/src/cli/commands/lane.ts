@@ -3,6 +3,8 @@ import { keyValues, parseCommandArgs, segment } from '../args.js';
 import type { ApiAnswer, CliCommand, CliContext } from '../command.js';
 import { EXIT, reportApiError, UsageError } from '../errors.js';
 import { forksFromFlags } from '../fork-flags.js';
+import type { ForkStatus } from '../../sources/kubernetes/fork-status.js';
+import { forkRows, waitForLane, waitTimeoutMs } from '../lane-wait.js';
 import { timeLeft } from '../output.js';
 
 type LaneView = {
@@ -10,6 +12,8 @@ type LaneView = {
   labels?: Record<string, string>; ttl?: string; expiresAt?: string; expiresInSeconds?: number; resourceVersion: string;
   /** Endpoints sidecars registered (laneway envoy --register), beside the stored ones. */
   registered?: Record<string, string[]>;
+  /** Kubernetes mode, a lane with forks: what its status says of each. */
+  status?: { forks?: ForkStatus[] };
 };
 
 const USAGE = `usage: laneway lane <command>
@@ -19,6 +23,7 @@ const USAGE = `usage: laneway lane <command>
          [--label KEY=VALUE]... [--ttl 2h] [--service SERVICE=HOST:PORT[,HOST:PORT]]...
          [--fork DEPLOYMENT[:CONTAINER]=IMAGE]... [--fork-env DEPLOYMENT[:CONTAINER]:NAME=VALUE]...
          (Kubernetes mode: each --fork deploys a copy of the stable Deployment into the lane)
+         [--wait [--timeout 5m]]   (wait until every fork is ready; exit 8: a fork failed, 9: timed out)
   delete LANE [--if-match VERSION]
   renew LANE [--ttl 2h]
   add-service LANE SERVICE --endpoint HOST:PORT [--endpoint HOST:PORT]... [--if-match VERSION]
@@ -39,6 +44,7 @@ function laneDetail(lane: LaneView): string[][] {
   if (lane.expiresAt) rows.push(['expires', `${lane.expiresAt} (in ${timeLeft(lane.expiresInSeconds)}${lane.ttl ? `, ttl ${lane.ttl}` : ''})`]);
   for (const [service, endpoints] of Object.entries(lane.services)) rows.push([`services/${service}`, endpoints.join(',')]);
   for (const [service, endpoints] of Object.entries(lane.registered ?? {})) rows.push([`registered/${service}`, endpoints.join(',')]);
+  rows.push(...forkRows(lane));
   rows.push(['resourceVersion', lane.resourceVersion]);
   return rows;
 }
@@ -78,9 +84,11 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
   const { values, named } = parseCommandArgs(args, {
     prefix: { type: 'string' }, fallback: { type: 'string' }, owner: { type: 'string' }, description: { type: 'string' },
     label: { type: 'string', multiple: true }, ttl: { type: 'string' }, service: { type: 'string', multiple: true },
-    fork: { type: 'string', multiple: true }, 'fork-env': { type: 'string', multiple: true },
+    fork: { type: 'string', multiple: true }, 'fork-env': { type: 'string', multiple: true }, wait: { type: 'boolean' }, timeout: { type: 'string' },
   }, ['lane?']);
   if ((named.lane === undefined) === (values.prefix === undefined)) throw new UsageError('give a LANE name or --prefix, one of them');
+  if (values.timeout !== undefined && !values.wait) throw new UsageError('--timeout goes with --wait');
+  const timeoutMs = waitTimeoutMs(values.timeout);
   const body: Record<string, unknown> = { services: serviceOverrides(values.service) };
   if (named.lane !== undefined) body.name = named.lane;
   if (values.prefix !== undefined) body.namePrefix = values.prefix;
@@ -88,7 +96,9 @@ async function create(args: string[], ctx: CliContext): Promise<number> {
   if (values.label) body.labels = keyValues(values.label, '--label');
   const forks = forksFromFlags(values.fork, values['fork-env']);
   if (forks) body.forks = forks;
-  return printLane(ctx, await ctx.api('POST', '/v1/lanes', body), 'created');
+  const answer = await ctx.api('POST', '/v1/lanes', body);
+  const code = printLane(ctx, answer, 'created');
+  return code === EXIT.ok && values.wait ? waitForLane(ctx, (answer.body as LaneView).name, timeoutMs) : code;
 }
 
 async function get(args: string[], ctx: CliContext): Promise<number> {

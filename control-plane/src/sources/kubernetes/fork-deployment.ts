@@ -51,6 +51,11 @@ export function forkDeploymentName(workload: string, lane: string): string {
   return `${full.slice(0, MAX_FORK_NAME - 9).replace(/[-.]+$/, '')}-${hash}`;
 }
 
+/** The label set that marks a lane's fork of a stable Deployment, on the fork Deployment and its pods. */
+export function forkLabels(lane: string, stableName: string): Record<string, string> {
+  return { [LANE_LABEL]: lane, [FORK_OF_LABEL]: stableName, [MANAGED_BY_LABEL]: MANAGED_BY };
+}
+
 /** A Deployment the reconciler made for some lane (not a stable workload). */
 export function isForkDeployment(deployment: KubeDeployment): boolean {
   const labels = deployment.metadata?.labels ?? {};
@@ -117,7 +122,7 @@ function podTemplate(stable: KubeDeployment, lane: string, workload: string, mov
   return {
     metadata: {
       ...meta,
-      labels: { ...kept, [LANE_LABEL]: lane, [FORK_OF_LABEL]: workload, [MANAGED_BY_LABEL]: MANAGED_BY },
+      labels: { ...kept, ...forkLabels(lane, workload) },
       annotations: { ...annotations, [SELECTOR_LABELS_ANNOTATION]: JSON.stringify(moved), ...(service && { [SERVICE_ANNOTATION]: service }) },
     },
     spec: { ...template.spec, containers },
@@ -139,7 +144,7 @@ export function renderForkDeployment({ lane, namespace, fork, stable, services }
   if ('problem' in workload) return { problem: workload.problem };
   const forked = forkedContainers(stable.spec?.template?.spec?.containers ?? [], fork);
   if ('problem' in forked) return forked;
-  const labels = { [LANE_LABEL]: lane.name, [FORK_OF_LABEL]: workload.name, [MANAGED_BY_LABEL]: MANAGED_BY };
+  const labels = forkLabels(lane.name, workload.name);
   const deployment: KubeDeployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

@@ -35,6 +35,7 @@ export interface KubeMeta {
   resourceVersion?: string;
   finalizers?: string[];
   ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+  generation?: number;
 }
 
 export interface KubeServicePort {
@@ -71,11 +72,34 @@ export interface LaneCondition { type: string; status: 'True' | 'False' | 'Unkno
 
 /** What the status writer (status.ts) puts on a Lane. */
 export interface LaneStatus {
+  /** The Lane's metadata.generation this status describes (absent when written by an older Laneway). */
+  observedGeneration?: number;
   services: string[];
   servicesSummary: string;
   expiresAt?: string;
   message?: string;
   conditions: LaneCondition[];
+  /** One per spec.forks entry, in its order; absent when the lane has no forks. */
+  forks?: ForkStatus[];
+  /** "1/2 ready", for `kubectl get lanes`; absent when the lane has no forks. */
+  forksSummary?: string;
+}
+
+export type ForkReason = 'Ready' | 'WorkloadNotFound' | 'Pending' | 'ImagePullError' | 'CrashLoop' | 'QuotaRefused' | 'NotReady';
+
+/** What a Lane's status says about one fork (fork-status.ts). */
+export interface ForkStatus {
+  /** As in the spec: "Deployment/orders". */
+  workload: string;
+  /** The fork Deployment's name, once it exists. */
+  deployment?: string;
+  ready: boolean;
+  replicas: number;
+  readyReplicas: number;
+  /** Container name to the image it runs (the pod's, else the fork Deployment's template). */
+  images: Record<string, string>;
+  reason: ForkReason;
+  message: string;
 }
 
 export interface KubeLane {
@@ -117,7 +141,8 @@ function clusterIPsOf(service: KubeService): string[] {
   return [...new Set(ips.filter((ip) => ip !== '' && ip !== 'None'))].sort();
 }
 
-function isReady(pod: KubePod): boolean {
+/** Ready, with an IP, not terminating: the pods the mesh routes to. */
+export function isReady(pod: KubePod): boolean {
   if (pod.metadata?.deletionTimestamp || !pod.status?.podIP || pod.status.phase !== 'Running') return false;
   return (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }

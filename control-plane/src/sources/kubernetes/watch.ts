@@ -2,7 +2,7 @@
 // A dropped watch resumes from its last resourceVersion (the informer relists on 410 Gone and
 // diffs, so unchanged objects cause no change); the model is never emptied while disconnected.
 import { existsSync, readFileSync } from 'node:fs';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type Informer, type KubernetesObject, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { LANE_GROUP, LANE_PLURAL, LANE_VERSION, laneExpiry, mapKubeObjects, type KubeDefinitions, type KubeLane, type KubePod, type KubeService } from './mapping.js';
 import type { KubeDeployment } from './fork-deployment.js';
@@ -104,7 +104,7 @@ function leaderWriters(kc: KubeConfig, namespace: string, logger: Logger, inform
   const deployments = () => informers.deployments.list() as KubeDeployment[];
   const status = new LaneStatusWriter(kc, namespace, logger, () => {
     const pods = podsWithoutSidecar();
-    return { lanes: lanes(), defs: defs(), deployments: deployments(), ...(pods && { podsWithoutSidecar: pods }) };
+    return { lanes: lanes(), defs: defs(), deployments: deployments(), pods: informers.pods.list() as V1Pod[], ...(pods && { podsWithoutSidecar: pods }) };
   });
   const forks = new ForkReconciler(kc, namespace, logger.child({ component: 'forks' }), () => ({ lanes: lanes(), deployments: deployments(), services: informers.services.list() as KubeService[] }));
   status.whileLeading(() => forks.reconcile());
