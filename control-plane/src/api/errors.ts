@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'method_not_allowed'
+  | 'uri_too_long'
   | 'bad_request'
   | 'not_ready'
   | 'insufficient_storage'
@@ -41,6 +43,15 @@ export function invalidDefinition(errors: FieldError[]): ApiError {
   return new ApiError(400, 'invalid_definition', describeErrors(errors), errors);
 }
 
+/**
+ * A definition the schemas accept that breaks a rule they cannot state (a reference to a missing
+ * object, a fallback cycle, a TTL range, a name differing from the URL's): 422, so that 400 always
+ * means "does not match the OpenAPI document".
+ */
+export function unprocessableDefinition(errors: FieldError[]): ApiError {
+  return new ApiError(422, 'invalid_definition', describeErrors(errors), errors);
+}
+
 /** The request body as the model object named `name`; the body's own `name`, if any, must agree. */
 export function namedBody(body: unknown, collection: 'services' | 'lanes', name: string): Record<string, unknown> {
   const path = `${collection}/${name}`;
@@ -49,7 +60,7 @@ export function namedBody(body: unknown, collection: 'services' | 'lanes', name:
   }
   const given = (body as { name?: unknown }).name;
   if (given !== undefined && given !== name) {
-    throw invalidDefinition([{ path: `${path}/name`, reason: `${JSON.stringify(given)} does not match the name in the URL "${name}"` }]);
+    throw unprocessableDefinition([{ path: `${path}/name`, reason: `${JSON.stringify(given)} does not match the name in the URL "${name}"` }]);
   }
   return { ...body, name };
 }
@@ -91,7 +102,8 @@ function fromFastify(err: FastifyError, request: FastifyRequest): ApiError | und
 function toApiError(err: unknown, request: FastifyRequest): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof PreconditionFailedError) return new ApiError(412, 'precondition_failed', err.message, [{ path: err.path, reason: err.currentVersion === undefined ? 'does not exist' : `resourceVersion is ${err.currentVersion}` }]);
-  if (err instanceof ValidationError) return invalidDefinition(err.errors);
+  // The route's schema passed, so what the model refuses is a rule between fields or objects.
+  if (err instanceof ValidationError) return unprocessableDefinition(err.errors);
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.details);
   // 507: the server cannot store what was asked; the message names the data directory and the cause.
   if (err instanceof StorageError) return new ApiError(507, 'insufficient_storage', err.message, [{ path: 'dataDir', reason: err.code }]);
