@@ -66,7 +66,7 @@ export function namedBody(body: unknown, collection: 'services' | 'lanes', name:
 }
 
 /** Where a route's request parts sit in the model's paths; set by routes as `config.objectPath`. */
-export type ObjectPath = (params: Record<string, string>) => string;
+export type ObjectPath = (params: Record<string, string>, body: unknown) => string;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -76,7 +76,7 @@ declare module 'fastify' {
 
 function fromSchemaFailure(err: FastifyError, request: FastifyRequest): ApiError {
   const context = err.validationContext ?? 'body';
-  const objectPath = request.routeOptions.config?.objectPath?.(request.params as Record<string, string>);
+  const objectPath = request.routeOptions.config?.objectPath?.(request.params as Record<string, string>, request.body);
   const prefix = context === 'querystring' ? 'query' : context === 'headers' ? 'headers' : objectPath ?? context;
   const details = fieldErrorsFromSchema(err.validation as unknown as SchemaFailure[], prefix);
   return new ApiError(400, context === 'body' ? 'invalid_definition' : 'bad_request', describeErrors(details), details);

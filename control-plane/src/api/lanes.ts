@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, PreconditionFailedError } from '../model/errors.js';
 import type { Lane } from '../model/types.js';
+import { DNS_LABEL } from '../model/patterns.js';
 import type { Preconditions } from '../sources/store.js';
 import { ApiError, invalidDefinition, namedBody } from './errors.js';
 import type { HeldLane, LaneBackend, LaneWrite } from './lane-backend.js';
@@ -20,6 +21,11 @@ type LaneQuery = { Querystring: { owner?: string; label?: string; service?: stri
 
 /** Stateful clients (and tests) chain a lane write to reading, changing and deleting that lane, at its version. */
 const LANE_LINKS = linksTo(['putLane', 'patchLane', 'renewLane', 'deleteLane'], ['getLane', 'getLaneLinks']);
+/** The path of a lane being created: its name when the body gives a valid one, as the model would name it. */
+function createdLanePath(body: unknown): string {
+  const name = (body as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && DNS_LABEL.test(name) ? `lanes/${name}` : 'lanes';
+}
 const lanePath = (params: Record<string, string>) => `lanes/${params.name}`;
 const NAME_PREFIX = { type: 'string', pattern: '^[a-z0-9][-a-z0-9]{0,56}$', description: 'the server appends 5 random letters and digits to make the name' };
 const CREATE_SCHEMA = {
@@ -141,7 +147,7 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
   app.post<{ Body: Body }>('/v1/lanes', {
     links: { 201: LANE_LINKS },
     schema: { operationId: 'createLane', tags, summary: 'Create a lane (409 if the name is taken)', body: CREATE_SCHEMA, response: { 201: ref('Lane'), ...errorResponses(409, 413, 415, 422) } },
-    config: { objectPath: () => 'lanes' },
+    config: { objectPath: (_params, body) => createdLanePath(body) },
   }, (request, reply) => createLane(ctx, lanes, request, reply));
 
   app.get<ByName>('/v1/lanes/:name', {

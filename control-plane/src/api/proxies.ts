@@ -99,7 +99,7 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: ProxyContext): vo
       querystring: {
         type: 'object',
         properties: {
-          resource: { type: 'string', pattern: RESOURCE_LIST, maxLength: 100, description: `comma-separated: ${RESOURCE_KINDS.join(', ')} (empty or absent: all)` },
+          resource: { type: 'string', pattern: RESOURCE_LIST, maxLength: 100, description: `a comma-separated list of ${RESOURCE_KINDS.join(', ')} (empty or absent: all)` },
           state: { type: 'string', enum: ['sent', 'acked'], description: 'sent (default): the latest responses; acked: the responses the proxy accepted' },
         },
         additionalProperties: false,

@@ -40,7 +40,7 @@ export function registerUnknownRoutes(app: FastifyInstance): void {
     if (!request.is404) return;
     const path = request.url.split('?')[0]!;
     const allowed = allowedMethods(known, path);
-    if (allowed.length === 0) return sendError(reply, new ApiError(404, 'not_found', `no route ${request.method} ${path}`, [{ path: 'request', reason: 'no such path' }]));
+    if (allowed.length === 0) return sendError(reply, new ApiError(404, 'not_found', `no route ${request.method} ${path}`));
     reply.header('allow', allowed.join(', '));
     if (request.method === 'OPTIONS') return reply.status(204).send();
     return sendError(reply, new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, [{ path: 'request/method', reason: `must be one of ${allowed.join(', ')}` }]));

@@ -12,13 +12,19 @@ type Schema = Record<string, unknown>;
 const NAME_DESCRIPTION = "a DNS label (1-63 lowercase letters, digits and '-', starting and ending with a letter or digit)";
 export const NAME_SCHEMA: Schema = { type: 'string', pattern: DNS_LABEL_SOURCE, maxLength: 63, description: NAME_DESCRIPTION };
 /** A lane's own name: a DNS label other than "stable", which names the mainline instances. */
-export const LANE_NAME_SCHEMA: Schema = { ...NAME_SCHEMA, not: { const: 'stable' }, description: `${NAME_DESCRIPTION}, not "stable"` };
-const ENDPOINT = { type: 'string', pattern: ENDPOINT_SOURCE, maxLength: 261, description: 'host:port (host: IPv4, [IPv6] or a DNS name whose last label starts with a letter; port 1-65535 without leading zeros)', examples: ['10.0.0.5:8080'] };
+export const LANE_NAME_SCHEMA: Schema = { ...NAME_SCHEMA, not: { const: 'stable', description: 'reserved for the mainline instances' } };
+const ENDPOINT = {
+  type: 'string', pattern: ENDPOINT_SOURCE, maxLength: 261, examples: ['10.0.0.5:8080'],
+  description: 'host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)', title: 'a DNS name\'s last label starts with a letter; a port has no leading zeros',
+};
 // Rules between items a schema cannot state are checked by the model and answered 422 (see errors.ts).
 const ENDPOINTS = { type: 'array', maxItems: 1000, uniqueItems: true, items: ENDPOINT, description: 'distinct endpoints; two that differ only in letter case are refused (422)' };
 const TIMESTAMP = { type: 'string', pattern: RFC3339_SOURCE, maxLength: 64, description: 'an RFC 3339 timestamp such as "2030-01-31T18:00:00Z"' };
-const DURATION = { type: 'string', pattern: DURATION_PATTERN, maxLength: 24, description: `${DURATION_DESCRIPTION}; from 1s to 366d (outside that range: 422)`, examples: ['2h'] };
-const HEADER = { type: 'string', pattern: HEADER_NAME_SOURCE, not: { enum: RESERVED_HEADERS }, description: `a lowercase HTTP header name, not one HTTP owns (${RESERVED_HEADERS.join(', ')})` };
+const DURATION = { type: 'string', pattern: DURATION_PATTERN, maxLength: 24, description: `${DURATION_DESCRIPTION}, from 1s to 366d`, examples: ['2h'] };
+const HEADER = {
+  type: 'string', pattern: HEADER_NAME_SOURCE, description: 'a lowercase HTTP header name',
+  not: { enum: RESERVED_HEADERS, description: 'reserved by HTTP and cannot carry lanes' },
+};
 
 // `description` says what a valid value looks like (errors quote it); `title` says what a field means.
 
