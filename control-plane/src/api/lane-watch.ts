@@ -98,7 +98,6 @@ export function registerLaneWatchRoute(app: FastifyInstance, getState: () => Mes
       tags: ['lanes'],
       summary: 'Lane changes as server-sent events (text/event-stream)',
       description: 'First `event: ready` with `{"revision": n}`, then one `event: lanes` per change with `{"revision", "added", "removed", "changed"}` (lane names). Read the lanes again on each event. Comment lines keep the stream open.',
-      produces: ['text/event-stream'],
       response: { 200: { description: 'an endless event stream', content: { 'text/event-stream': { schema: LANE_EVENT } } }, ...errorResponses() },
     },
   }, (request, reply) => {
