@@ -180,11 +180,13 @@ export const laneByName = (): Schema => ({ type: 'object', required: ['name'], p
 /**
  * OpenAPI links from an answer holding an object to operations on that object: by its name, and, for
  * writes, at the version the answer carried (If-Match from its ETag). `reads` take the name only.
+ * `name` locates the name in the answer (a list's first item: "#/items/0/name", with no ETag to pass).
  */
-export function linksTo(writes: string[], reads: string[] = []): Record<string, Schema> {
+export function linksTo(writes: string[], reads: string[] = [], name = '#/name'): Record<string, Schema> {
+  const versioned = name === '#/name';
   const link = (operationId: string, write: boolean) => [operationId, {
     operationId,
-    parameters: { 'path.name': '$response.body#/name', ...(write && { 'header.if-match': '$response.header.etag' }) },
+    parameters: { 'path.name': `$response.body${name}`, ...(write && versioned && { 'header.if-match': '$response.header.etag' }) },
   }];
   return Object.fromEntries([...reads.map((id) => link(id, false)), ...writes.map((id) => link(id, true))]);
 }

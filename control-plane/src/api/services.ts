@@ -27,10 +27,11 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
   const tags = ['services'];
   const one = { params: byName(), tags };
   const config = { objectPath: servicePath };
-  // Stateful clients (and tests) chain a service write to reading, changing and deleting it, at its version.
-  const links = linksTo(['putService', 'patchService', 'deleteService'], ['getService']);
+  // Stateful clients (and tests) chain a service's creation (PUT) to reading, changing and deleting it, at its version.
+  const links = linksTo(['patchService', 'deleteService'], ['getService']);
 
   app.get('/v1/services', {
+    links: { 200: linksTo(['patchService', 'deleteService'], ['getService'], '#/items/0/name') },
     schema: { tags, summary: 'List services (sorted by name)', response: { 200: listOf('Service'), ...errorResponses() } },
   }, async () => {
     const services = ctx.getState().services;
