@@ -5,22 +5,13 @@ import { ConflictError, describeErrors, NotFoundError, PreconditionFailedError, 
 import { StorageError } from '../sources/store-health.js';
 import { fieldErrorsFromSchema, type SchemaFailure } from './schema-errors.js';
 
-export type ErrorCode =
-  | 'invalid_definition'
-  | 'not_found'
-  | 'conflict'
-  | 'precondition_failed'
-  | 'unprocessable'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'unsupported_media_type'
-  | 'payload_too_large'
-  | 'method_not_allowed'
-  | 'uri_too_long'
-  | 'bad_request'
-  | 'not_ready'
-  | 'insufficient_storage'
-  | 'internal';
+/** Every `error` code an answer can carry; the OpenAPI document lists them (schemas.ts ERROR_SCHEMA). */
+export const ERROR_CODES = [
+  'invalid_definition', 'not_found', 'conflict', 'precondition_failed', 'unprocessable', 'unauthenticated', 'forbidden',
+  'unsupported_media_type', 'payload_too_large', 'method_not_allowed', 'uri_too_long', 'bad_request', 'not_ready',
+  'insufficient_storage', 'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: ErrorCode;

@@ -5,6 +5,7 @@ import { DURATION_DESCRIPTION, DURATION_PATTERN } from '../model/duration.js';
 import { COLLECTOR_MAX_LENGTH, COLLECTOR_SOURCE, DNS_LABEL_SOURCE, DOMAIN_SOURCE, ENDPOINT_SOURCE, HEADER_NAME_SOURCE, IP_SOURCE, LABEL_KEY_SOURCE, LABEL_VALUE_SOURCE, RFC3339_SOURCE } from '../model/patterns.js';
 import { QUERY_NAME, TOKEN } from '../model/validate-dataplane.js';
 import { LIMITS, RESERVED_HEADERS } from '../model/validate.js';
+import { ERROR_CODES } from './errors.js';
 import { IF_MATCH_SOURCE } from './preconditions.js';
 
 type Schema = Record<string, unknown>;
@@ -116,7 +117,7 @@ export const ERROR_SCHEMA: Schema = {
   type: 'object',
   required: ['error', 'message', 'details'],
   properties: {
-    error: { type: 'string', description: 'a stable code such as invalid_definition, not_found, conflict, precondition_failed' },
+    error: { type: 'string', enum: [...ERROR_CODES], description: 'a stable code: what kind of refusal this is' },
     message: { type: 'string', description: 'what went wrong, for people' },
     details: {
       type: 'array',

@@ -2,6 +2,7 @@
 // each validator returns a normalized copy (fixed key order, defaults filled) when the input is valid.
 import { DURATION_DESCRIPTION, parseDuration } from './duration.js';
 import type { FieldError, Validated } from './errors.js';
+import { DNS_LABEL, DOMAIN_SOURCE, ENDPOINT, HEADER_NAME, LABEL_KEY_MAX_LENGTH, LABEL_KEY_SOURCE, LABEL_VALUE_SOURCE, RFC3339 } from './patterns.js';
 import { DEFAULT_SETTINGS, STABLE, type Lane, type MeshState, type Service, type Settings } from './types.js';
 import {
   DATAPLANE_FIELDS,
@@ -14,8 +15,6 @@ import { checkSettingsObserve, OBSERVE_SETTINGS_FIELDS } from './validate-observ
 import { ADDRESSING_FIELDS, checkAddressingReferences, checkServiceAddressing } from './validate-addressing.js';
 
 type Fields = Record<string, unknown>;
-
-import { DNS_LABEL, DOMAIN_SOURCE, ENDPOINT, HEADER_NAME, LABEL_KEY_MAX_LENGTH, LABEL_KEY_SOURCE, LABEL_VALUE_SOURCE, RFC3339 } from './patterns.js';
 
 export { DNS_LABEL, HEADER_NAME, RFC3339 };
 // Headers Envoy or HTTP itself owns; carrying a lane in them would break requests.
