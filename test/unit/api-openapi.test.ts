@@ -67,6 +67,34 @@ describe('OpenAPI document', () => {
     assert.deepEqual([...new Set(served)].sort(), [...ROUTES].sort());
   });
 
+  test('security is what this server does: no tokens, so loopback clients need no credentials', async () => {
+    const doc = (await document()) as unknown as { security: unknown; info: { description: string } };
+    assert.deepEqual(doc.security, [{}]);
+    assert.match(doc.info.description, /This server has no API tokens: it answers clients on its own host \(loopback\) without credentials/);
+  });
+
+  test('links chain a lane and a service from their write to reading, changing and deleting them, at the version written', async () => {
+    const doc = (await document()) as unknown as { paths: Record<string, Record<string, { responses: Record<string, { links?: Record<string, { operationId: string; parameters: Record<string, string> }> }> }>> };
+    const links = (path: string, method: string, status: string) => doc.paths[path]![method]!.responses[status]!.links!;
+    const created = links('/v1/lanes', 'post', '201');
+    assert.deepEqual(Object.keys(created), ['getLane', 'getLaneLinks', 'putLane', 'patchLane', 'renewLane', 'deleteLane']);
+    assert.deepEqual(created.deleteLane, { operationId: 'deleteLane', parameters: { 'path.name': '$response.body#/name', 'header.if-match': '$response.header.etag' } });
+    assert.deepEqual(created.getLane, { operationId: 'getLane', parameters: { 'path.name': '$response.body#/name' } });
+    assert.deepEqual(Object.keys(links('/v1/services/{name}', 'put', '201')), ['getService', 'patchService', 'deleteService']);
+  });
+
+  test('every operation with path parameters documents 414, in the one error shape', async () => {
+    const doc = (await document()) as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const withParams = Object.entries(doc.paths).filter(([path]) => path.includes('{')).flatMap(([, ops]) => Object.values(ops));
+    assert.equal(withParams.length, 11);
+    for (const op of withParams) {
+      assert.deepEqual(op.responses['414'], {
+        description: 'a path parameter is longer than the server reads (1024 characters)',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      });
+    }
+  });
+
   test('the browsable docs page is served', async () => {
     const res = await fetch(`${base}/docs/`, { redirect: 'manual' });
     assert.equal(res.status, 200);

@@ -67,16 +67,17 @@ describe('REST API over HTTP', () => {
     assert.deepEqual((await call('GET', '/v1/lanes/feature-y')).body, { name: 'feature-y', fallback: 'feature-x', services: { payments: ['10.2.0.2:9090'] }, ...meta('5') });
   });
 
-  test('an invalid definition is a 400 naming every field, and changes nothing', async () => {
+  test('an invalid definition is a 400 naming every field (422: valid by the schemas, not between objects), and changes nothing', async () => {
     const lanesBefore = await call('GET', '/v1/lanes');
     const files = () => ['state.json', 'journal-0.jsonl'].map((name) => readFileSync(join(dataDir, name), 'utf8'));
     const fileBefore = files();
     const bad = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] }, colour: 5 });
     assert.deepEqual(bad, { status: 400, type: 'application/json; charset=utf-8', body: {
       error: 'invalid_definition',
-      message: 'lanes/feature-x/colour: unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, status, resourceVersion, createdAt, updatedAt)',
+      message: 'lanes/feature-x/colour: unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, status, resourceVersion, createdAt, updatedAt) (and 1 more error)',
       details: [
         { path: 'lanes/feature-x/colour', reason: 'unknown field (allowed: name, fallback, services, owner, description, labels, ttl, expiresAt, expiresInSeconds, fallbackOnUnhealthy, forks, registered, status, resourceVersion, createdAt, updatedAt)' },
+        { path: 'lanes/feature-x/services/orders/0', reason: '"not an endpoint" is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)' },
       ],
     } });
     const badEndpoint = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: { orders: ['not an endpoint'] } });
@@ -84,6 +85,7 @@ describe('REST API over HTTP', () => {
       { path: 'lanes/feature-x/services/orders/0', reason: '"not an endpoint" is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)' },
     ]);
     const dangling = await call('PUT', '/v1/lanes/feature-x', { fallback: 'missing-lane', services: {} });
+    assert.equal(dangling.status, 422);
     assert.deepEqual(dangling.body, {
       error: 'invalid_definition',
       message: 'lanes/feature-x/fallback: lane "missing-lane" does not exist',
@@ -99,7 +101,8 @@ describe('REST API over HTTP', () => {
     assert.equal(reserved.body.message, 'lanes/stable/name: "stable" is reserved for the mainline instances');
     const list = await call('PUT', '/v1/services/orders', [1, 2]);
     assert.deepEqual(list.body.details, [{ path: 'services/orders', reason: 'the body must be a JSON object, got a list' }]);
-    for (const r of [badEndpoint, dangling, cycle, renamed, badName, reserved, list]) assert.equal(r.status, 400);
+    for (const r of [badEndpoint, badName, reserved, list]) assert.equal(r.status, 400);
+    for (const r of [dangling, cycle, renamed]) assert.equal(r.status, 422);
     assert.deepEqual(await call('GET', '/v1/lanes'), lanesBefore);
     assert.deepEqual(files(), fileBefore);
   });
@@ -156,7 +159,7 @@ describe('REST API over HTTP', () => {
       laneHeader: 'x-lane', servedByHeader: 'x-lane-served-by', entryService: 'orders', resourceVersion: '6',
     } });
     const bad = await call('PUT', '/v1/settings', { entryService: 'carts' });
-    assert.deepEqual([bad.status, bad.body.details], [400, [{ path: 'settings/entryService', reason: 'service "carts" does not exist' }]]);
+    assert.deepEqual([bad.status, bad.body.details], [422, [{ path: 'settings/entryService', reason: 'service "carts" does not exist' }]]);
     assert.equal((await call('GET', '/v1/settings')).body.entryService, 'orders');
   });
 

@@ -114,7 +114,7 @@ describe('debugging API', () => {
     assert.deepEqual(dump.body.configs[0].dynamic_active_clusters.map((c: any) => c.cluster.name), ['frontend~stable', 'orders~stable']);
     const bad = await api.call('GET', '/v1/proxies/frontend-1/config_dump?resource=secrets');
     assert.equal(bad.status, 400);
-    assert.deepEqual(bad.body.details, [{ path: 'querystring/resource', reason: 'must be one or more of clusters, endpoints, listeners, routes (comma-separated), got "secrets"' }]);
+    assert.deepEqual(bad.body.details, [{ path: 'query/resource', reason: '"secrets" is not a comma-separated list of clusters, endpoints, listeners, routes (empty or absent: all)' }]);
     assert.equal((await api.call('GET', '/v1/proxies/frontend-1/config_dump?state=later')).status, 400);
   });
 

@@ -5,20 +5,13 @@ import { ConflictError, describeErrors, NotFoundError, PreconditionFailedError, 
 import { StorageError } from '../sources/store-health.js';
 import { fieldErrorsFromSchema, type SchemaFailure } from './schema-errors.js';
 
-export type ErrorCode =
-  | 'invalid_definition'
-  | 'not_found'
-  | 'conflict'
-  | 'precondition_failed'
-  | 'unprocessable'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'unsupported_media_type'
-  | 'payload_too_large'
-  | 'bad_request'
-  | 'not_ready'
-  | 'insufficient_storage'
-  | 'internal';
+/** Every `error` code an answer can carry; the OpenAPI document lists them (schemas.ts ERROR_SCHEMA). */
+export const ERROR_CODES = [
+  'invalid_definition', 'not_found', 'conflict', 'precondition_failed', 'unprocessable', 'unauthenticated', 'forbidden',
+  'unsupported_media_type', 'payload_too_large', 'method_not_allowed', 'uri_too_long', 'bad_request', 'not_ready',
+  'insufficient_storage', 'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: ErrorCode;
@@ -41,6 +34,15 @@ export function invalidDefinition(errors: FieldError[]): ApiError {
   return new ApiError(400, 'invalid_definition', describeErrors(errors), errors);
 }
 
+/**
+ * A definition the schemas accept that breaks a rule they cannot state (a reference to a missing
+ * object, a fallback cycle, a TTL range, a name differing from the URL's): 422, so that 400 always
+ * means "does not match the OpenAPI document".
+ */
+export function unprocessableDefinition(errors: FieldError[]): ApiError {
+  return new ApiError(422, 'invalid_definition', describeErrors(errors), errors);
+}
+
 /** The request body as the model object named `name`; the body's own `name`, if any, must agree. */
 export function namedBody(body: unknown, collection: 'services' | 'lanes', name: string): Record<string, unknown> {
   const path = `${collection}/${name}`;
@@ -49,13 +51,13 @@ export function namedBody(body: unknown, collection: 'services' | 'lanes', name:
   }
   const given = (body as { name?: unknown }).name;
   if (given !== undefined && given !== name) {
-    throw invalidDefinition([{ path: `${path}/name`, reason: `${JSON.stringify(given)} does not match the name in the URL "${name}"` }]);
+    throw unprocessableDefinition([{ path: `${path}/name`, reason: `${JSON.stringify(given)} does not match the name in the URL "${name}"` }]);
   }
   return { ...body, name };
 }
 
 /** Where a route's request parts sit in the model's paths; set by routes as `config.objectPath`. */
-export type ObjectPath = (params: Record<string, string>) => string;
+export type ObjectPath = (params: Record<string, string>, body: unknown) => string;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,7 +67,7 @@ declare module 'fastify' {
 
 function fromSchemaFailure(err: FastifyError, request: FastifyRequest): ApiError {
   const context = err.validationContext ?? 'body';
-  const objectPath = request.routeOptions.config?.objectPath?.(request.params as Record<string, string>);
+  const objectPath = request.routeOptions.config?.objectPath?.(request.params as Record<string, string>, request.body);
   const prefix = context === 'querystring' ? 'query' : context === 'headers' ? 'headers' : objectPath ?? context;
   const details = fieldErrorsFromSchema(err.validation as unknown as SchemaFailure[], prefix);
   return new ApiError(400, context === 'body' ? 'invalid_definition' : 'bad_request', describeErrors(details), details);
@@ -91,7 +93,8 @@ function fromFastify(err: FastifyError, request: FastifyRequest): ApiError | und
 function toApiError(err: unknown, request: FastifyRequest): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof PreconditionFailedError) return new ApiError(412, 'precondition_failed', err.message, [{ path: err.path, reason: err.currentVersion === undefined ? 'does not exist' : `resourceVersion is ${err.currentVersion}` }]);
-  if (err instanceof ValidationError) return invalidDefinition(err.errors);
+  // The route's schema passed, so what the model refuses is a rule between fields or objects.
+  if (err instanceof ValidationError) return unprocessableDefinition(err.errors);
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message, err.details);
   // 507: the server cannot store what was asked; the message names the data directory and the cause.
   if (err instanceof StorageError) return new ApiError(507, 'insufficient_storage', err.message, [{ path: 'dataDir', reason: err.code }]);

@@ -2,6 +2,7 @@
 // namespace run without the sidecar, and why (the same list laneway_pods_uninjected counts).
 import type { FastifyInstance } from 'fastify';
 import type { UninjectedPod } from '../webhook/uninjected.js';
+import { errorResponses } from './schemas.js';
 
 export interface InjectionContext {
   /** The watched namespace (Kubernetes mode); absent: no pods are watched. */
@@ -35,6 +36,7 @@ export function registerInjectionRoutes(app: FastifyInstance, ctx: InjectionCont
             uninjected: { type: 'array', items: UNINJECTED },
           },
         },
+        ...errorResponses(),
       },
     },
   }, async () => ({ namespace: ctx.namespace ?? null, webhook: ctx.webhookServing(), uninjected: ctx.uninjected() }));

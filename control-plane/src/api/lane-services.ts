@@ -6,7 +6,7 @@ import type { LaneBackend } from './lane-backend.js';
 import { writeLane } from './lanes.js';
 import { planRenewal } from './lane-ttl.js';
 import { preconditionsOf } from './preconditions.js';
-import { errorResponses, LANE_SCHEMA, NAME_SCHEMA, ref, WRITE_HEADERS } from './schemas.js';
+import { errorResponses, LANE_NAME_SCHEMA, LANE_SCHEMA, laneByName, NAME_SCHEMA, ref, WRITE_HEADERS } from './schemas.js';
 import type { ApiContext } from './views.js';
 
 type ByLaneService = { Params: { name: string; service: string } };
@@ -24,7 +24,7 @@ const RENEW_SCHEMA = {
   properties: { ttl: { ...laneProperties.ttl, description: 'new TTL from now; default: the lane\'s own ttl, then settings.defaultLaneTtl' } },
   additionalProperties: false,
 };
-const LANE_SERVICE_PARAMS = { type: 'object', required: ['name', 'service'], properties: { name: NAME_SCHEMA, service: NAME_SCHEMA } };
+const LANE_SERVICE_PARAMS = { type: 'object', required: ['name', 'service'], properties: { name: LANE_NAME_SCHEMA, service: NAME_SCHEMA } };
 const overridePath = (params: Record<string, string>) => `lanes/${params.name}/services/${params.service}`;
 
 function notOverridden(name: string, service: string): ApiError {
@@ -64,7 +64,7 @@ export function registerLaneServiceRoutes(app: FastifyInstance, ctx: ApiContext,
 
   app.post<{ Params: { name: string }; Body: { ttl?: string } | undefined }>('/v1/lanes/:name/renew', {
     schema: {
-      headers: WRITE_HEADERS, tags, summary: 'Push a lane\'s expiry to now + ttl', params: { type: 'object', required: ['name'], properties: { name: NAME_SCHEMA } }, body: RENEW_SCHEMA,
+      headers: WRITE_HEADERS, operationId: 'renewLane', tags, summary: 'Push a lane\'s expiry to now + ttl', params: laneByName(), body: RENEW_SCHEMA,
       response: { 200: ref('Lane'), ...errorResponses(404, 409, 412, 413, 415, 422) },
     },
     config: { objectPath: (params) => `lanes/${params.name}` },

@@ -2,7 +2,7 @@
 // and the settings' defaultLaneTtl / maxLaneTtl.
 import { parseDuration } from '../model/duration.js';
 import type { Settings } from '../model/types.js';
-import { ApiError, invalidDefinition } from './errors.js';
+import { ApiError, unprocessableDefinition } from './errors.js';
 
 export interface Expiry {
   expiresAt?: string;
@@ -21,7 +21,7 @@ function at(nowMs: number, seconds: number): string {
 
 function ttlSeconds(ttl: string, path: string): number {
   const seconds = parseDuration(ttl);
-  if (seconds === undefined) throw invalidDefinition([{ path: `${path}/ttl`, reason: `${JSON.stringify(ttl)} must be from 1s to 366d` }]);
+  if (seconds === undefined) throw unprocessableDefinition([{ path: `${path}/ttl`, reason: `${JSON.stringify(ttl)} must be from 1s to 366d` }]);
   return seconds;
 }
 
@@ -48,8 +48,16 @@ function enforceMaximum(expiry: Expiry, settings: Settings, nowMs: number, path:
   if (deadline > nowMs + (max + 1) * 1000) throw new ApiError(422, 'unprocessable', `${path}/expiresAt: ${expiry.expiresAt === undefined ? 'a lane without expiry' : JSON.stringify(expiry.expiresAt)} breaks ${reason}`, [{ path: `${path}/expiresAt`, reason }]);
 }
 
+/** A deadline already passed would be swept at once: the write is refused instead. */
+function refusePast(input: ExpiryRequest, nowMs: number, path: string): void {
+  if (typeof input.expiresAt !== 'string' || Date.parse(input.expiresAt) > nowMs) return;
+  const reason = 'is in the past; give a later time, or a ttl';
+  throw new ApiError(422, 'unprocessable', `${path}/expiresAt: ${JSON.stringify(input.expiresAt)} ${reason}`, [{ path: `${path}/expiresAt`, reason }]);
+}
+
 /** The lane's expiry after a create or an update. */
 export function planExpiry(input: ExpiryRequest, current: Expiry | undefined, settings: Settings, nowMs: number, path: string): Expiry {
+  refusePast(input, nowMs, path);
   const asked = input.ttl === undefined && input.expiresAt === undefined && !current && settings.defaultLaneTtl !== undefined
     ? { ttl: settings.defaultLaneTtl, expiresAt: at(nowMs, ttlSeconds(settings.defaultLaneTtl, path)) }
     : requested(input, current, nowMs, path);

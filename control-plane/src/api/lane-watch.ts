@@ -4,6 +4,7 @@
 // which lanes were added, removed or replaced.
 import type { FastifyInstance } from 'fastify';
 import type { Lane, MeshState } from '../model/types.js';
+import { errorResponses } from './schemas.js';
 
 export interface LaneChanges {
   /** Counts changes seen by this process since it started. */
@@ -28,6 +29,21 @@ export function laneChanges(before: Record<string, Lane>, after: Record<string, 
   const removed = Object.keys(before).filter((name) => !Object.hasOwn(after, name));
   return { added: added.sort(), removed: removed.sort(), changed: changed.sort() };
 }
+
+const NAMES = { type: 'array', items: { type: 'string' } };
+/** One event of the stream, as a client's parser gives it; `data` is JSON. */
+const LANE_EVENT = {
+  type: 'object',
+  required: ['event', 'data'],
+  properties: {
+    event: { type: 'string', enum: ['ready', 'lanes'] },
+    data: {
+      type: 'string', contentMediaType: 'application/json',
+      contentSchema: { type: 'object', required: ['revision'], properties: { revision: { type: 'integer', minimum: 0 }, added: NAMES, removed: NAMES, changed: NAMES } },
+    },
+    retry: { type: 'integer', description: 'reconnect after this many milliseconds (on the first event)' },
+  },
+};
 
 type Send = (text: string) => void;
 
@@ -82,8 +98,7 @@ export function registerLaneWatchRoute(app: FastifyInstance, getState: () => Mes
       tags: ['lanes'],
       summary: 'Lane changes as server-sent events (text/event-stream)',
       description: 'First `event: ready` with `{"revision": n}`, then one `event: lanes` per change with `{"revision", "added", "removed", "changed"}` (lane names). Read the lanes again on each event. Comment lines keep the stream open.',
-      produces: ['text/event-stream'],
-      response: { 200: { description: 'an endless event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+      response: { 200: { description: 'an endless event stream', content: { 'text/event-stream': { schema: LANE_EVENT } } }, ...errorResponses() },
     },
   }, (request, reply) => {
     reply.hijack();

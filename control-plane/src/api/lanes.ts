@@ -5,32 +5,43 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, PreconditionFailedError } from '../model/errors.js';
 import type { Lane } from '../model/types.js';
+import { DNS_LABEL } from '../model/patterns.js';
 import type { Preconditions } from '../sources/store.js';
 import { ApiError, invalidDefinition, namedBody } from './errors.js';
 import type { HeldLane, LaneBackend, LaneWrite } from './lane-backend.js';
 import { planExpiry } from './lane-ttl.js';
 import { applyMergePatch } from './merge-patch.js';
 import { preconditionsOf, setVersionHeader } from './preconditions.js';
-import { byName, errorResponses, LANE_SCHEMA, listOf, mergePatchOf, ref, WRITE_HEADERS } from './schemas.js';
+import { errorResponses, LANE_SCHEMA, laneByName, linksTo, listOf, mergePatchOf, ref, WRITE_HEADERS } from './schemas.js';
 import { definitionFields, registeredField, servedObject, type ApiContext, type Versioned } from './views.js';
 
 type ByName = { Params: { name: string } };
 type Body = Record<string, unknown>;
 type LaneQuery = { Querystring: { owner?: string; label?: string; service?: string } };
 
+/** Stateful clients (and tests) chain a lane write to reading, changing and deleting that lane, at its version. */
+const LANE_LINKS = linksTo(['putLane', 'patchLane', 'renewLane', 'deleteLane'], ['getLane', 'getLaneLinks']);
+/** The path of a lane being created: its name when the body gives a valid one, as the model would name it. */
+function createdLanePath(body: unknown): string {
+  const name = (body as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && DNS_LABEL.test(name) ? `lanes/${name}` : 'lanes';
+}
 const lanePath = (params: Record<string, string>) => `lanes/${params.name}`;
 const NAME_PREFIX = { type: 'string', pattern: '^[a-z0-9][-a-z0-9]{0,56}$', description: 'the server appends 5 random letters and digits to make the name' };
 const CREATE_SCHEMA = {
   type: 'object',
   description: 'A lane to create; give `name`, or `namePrefix` to have one generated.',
   properties: { ...(LANE_SCHEMA.properties as object), namePrefix: NAME_PREFIX },
+  oneOf: [{ required: ['name'] }, { required: ['namePrefix'] }],
   additionalProperties: false,
 };
 
+// A term: a key (not empty after spaces are trimmed) and an optional =value; no other '=' or ','.
+const LABEL_TERM = ' *[^=, ][^=,]*(?:=[^=,]*)?';
 const LIST_QUERY = { type: 'object', additionalProperties: false, properties: {
-  owner: { type: 'string', description: 'only lanes with this owner' },
-  label: { type: 'string', description: 'comma-separated key=value (or key) terms, all of which must match' },
-  service: { type: 'string', description: 'only lanes that override this service' },
+  owner: { type: 'string', maxLength: 253, description: 'only lanes with this owner' },
+  label: { type: 'string', pattern: `^${LABEL_TERM}(?:,${LABEL_TERM})*$`, maxLength: 512, description: 'comma-separated key=value (or key) terms, all of which must match' },
+  service: { type: 'string', maxLength: 63, description: 'only lanes that override this service' },
 } };
 
 export type LaneView = Versioned<Lane> & { ttl?: string; expiresInSeconds?: number; registered?: Record<string, string[]>; status?: HeldLane['status'] };
@@ -69,7 +80,7 @@ export async function writeLane(
 function labelSelector(text: string | undefined): Array<[string, string | undefined]> {
   if (text === undefined) return [];
   return text.split(',').map((term) => {
-    const [key, value, extra] = term.trim().split('=');
+    const [key, value, extra] = term.replace(/^ +| +$/g, '').split('=');
     if (!key || extra !== undefined) throw new ApiError(400, 'bad_request', `query/label: ${JSON.stringify(term)} is not key=value or key`, [{ path: 'query/label', reason: 'must be comma-separated key=value or key terms' }]);
     return [key, value];
   });
@@ -124,7 +135,7 @@ async function patchLane(ctx: ApiContext, lanes: LaneBackend, request: FastifyRe
 
 export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes: LaneBackend): void {
   const tags = ['lanes'];
-  const one = { params: byName(), tags };
+  const one = { params: laneByName(), tags };
   app.get<LaneQuery>('/v1/lanes', {
     schema: {
       tags, summary: 'List lanes (sorted by name), optionally filtered',
@@ -134,12 +145,13 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
   }, async (request) => listLanes(ctx, lanes, request.query));
 
   app.post<{ Body: Body }>('/v1/lanes', {
-    schema: { tags, summary: 'Create a lane (409 if the name is taken)', body: CREATE_SCHEMA, response: { 201: ref('Lane'), ...errorResponses(409, 413, 415, 422) } },
-    config: { objectPath: () => 'lanes' },
+    links: { 201: LANE_LINKS },
+    schema: { operationId: 'createLane', tags, summary: 'Create a lane (409 if the name is taken)', body: CREATE_SCHEMA, response: { 201: ref('Lane'), ...errorResponses(409, 413, 415, 422) } },
+    config: { objectPath: (_params, body) => createdLanePath(body) },
   }, (request, reply) => createLane(ctx, lanes, request, reply));
 
   app.get<ByName>('/v1/lanes/:name', {
-    schema: { ...one, summary: 'Get a lane', response: { 200: ref('Lane'), ...errorResponses(404) } },
+    schema: { ...one, operationId: 'getLane', summary: 'Get a lane', response: { 200: ref('Lane'), ...errorResponses(404) } },
     config: { objectPath: lanePath },
   }, async (request, reply) => {
     const view = laneView(ctx, lanes.shown(servedObject(ctx, 'lanes', request.params.name)));
@@ -148,7 +160,8 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
   });
 
   app.put<ByName & { Body: Body }>('/v1/lanes/:name', {
-    schema: { headers: WRITE_HEADERS, ...one, summary: 'Create or replace a lane (If-Match: only that version; If-None-Match: * only create)', body: ref('Lane'), response: { 200: ref('Lane'), 201: ref('Lane'), ...errorResponses(409, 412, 413, 415, 422) } },
+    links: { 200: LANE_LINKS, 201: LANE_LINKS },
+    schema: { headers: WRITE_HEADERS, ...one, operationId: 'putLane', summary: 'Create or replace a lane (If-Match: only that version; If-None-Match: * only create)', body: ref('Lane'), response: { 200: ref('Lane'), 201: ref('Lane'), ...errorResponses(409, 412, 413, 415, 422) } },
     config: { objectPath: lanePath },
   }, async (request, reply) => {
     const { name } = request.params;
@@ -157,12 +170,13 @@ export function registerLaneRoutes(app: FastifyInstance, ctx: ApiContext, lanes:
   });
 
   app.patch<ByName & { Body: Body }>('/v1/lanes/:name', {
-    schema: { headers: WRITE_HEADERS, ...one, summary: 'Change some fields of a lane (JSON Merge Patch: null removes a field)', consumes: ['application/merge-patch+json', 'application/json'], body: mergePatchOf(LANE_SCHEMA, 'fields to change; null removes one'), response: { 200: ref('Lane'), ...errorResponses(404, 409, 412, 413, 415, 422) } },
+    links: { 200: LANE_LINKS },
+    schema: { headers: WRITE_HEADERS, ...one, operationId: 'patchLane', summary: 'Change some fields of a lane (JSON Merge Patch: null removes a field)', consumes: ['application/merge-patch+json', 'application/json'], body: mergePatchOf(LANE_SCHEMA, 'fields to change; null removes one'), response: { 200: ref('Lane'), ...errorResponses(404, 409, 412, 413, 415, 422) } },
     config: { objectPath: lanePath },
   }, (request, reply) => patchLane(ctx, lanes, request, reply));
 
   app.delete<ByName>('/v1/lanes/:name', {
-    schema: { headers: WRITE_HEADERS, ...one, summary: 'Delete a lane (409 while another lane falls back to it)', response: { 200: ref('Lane'), ...errorResponses(404, 409, 412) } },
+    schema: { headers: WRITE_HEADERS, ...one, operationId: 'deleteLane', summary: 'Delete a lane (409 while another lane falls back to it)', response: { 200: ref('Lane'), ...errorResponses(404, 409, 412) } },
     config: { objectPath: lanePath },
   }, async (request) => {
     const { name } = request.params;

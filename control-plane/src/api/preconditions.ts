@@ -4,20 +4,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Preconditions } from '../sources/store.js';
 import { ApiError } from './errors.js';
 
-const ENTITY_TAG = /^(?:W\/)?"([^"]*)"$|^([^",\s]+)$/;
+// An entity tag's characters (RFC 9110 etagc, ASCII only) without the comma that separates the list.
+const ETAG_CHARS = '[\\x21\\x23-\\x2b\\x2d-\\x7e]+';
+const TAG = `(?:W/)?"${ETAG_CHARS}"|${ETAG_CHARS}`;
+/** If-Match: "*", or entity tags ("12", W/"12") or bare versions (12: people type them with curl), comma-separated. */
+export const IF_MATCH_SOURCE = `^(?:${TAG})(?:[ \\t]*,[ \\t]*(?:${TAG}))*$`;
+const IF_MATCH = new RegExp(IF_MATCH_SOURCE);
+const QUOTED = /^(?:W\/)?"(.+)"$/;
 
-function parseTags(header: string, name: string): string[] {
-  const tags = header.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (tags.length === 0) throw new ApiError(400, 'bad_request', `${name} is empty`, [{ path: `headers/${name}`, reason: 'must be "*" or one or more quoted resourceVersions' }]);
-  return tags.map((tag) => {
-    if (tag === '*') return '*';
-    const match = ENTITY_TAG.exec(tag);
-    // Bare versions (If-Match: 7) are accepted too: people type them with curl.
-    const version = match?.[1] ?? match?.[2];
-    if (version === undefined || version === '') {
-      throw new ApiError(400, 'bad_request', `${name}: ${JSON.stringify(tag.slice(0, 80))} is not an entity tag`, [{ path: `headers/${name}`, reason: 'must be "*" or one or more quoted resourceVersions such as "\\"12\\""' }]);
-    }
-    return version;
+/** The versions an If-Match header names ("*" for any); the route's header schema checked its syntax. */
+function parseIfMatch(value: string): string[] {
+  if (!IF_MATCH.test(value)) {
+    throw new ApiError(400, 'bad_request', `if-match: ${JSON.stringify(value.slice(0, 80))} is not a list of entity tags`, [{ path: 'headers/if-match', reason: 'must be "*" or one or more quoted resourceVersions such as "\\"12\\""' }]);
+  }
+  return value.split(',').map((part) => {
+    const tag = part.trim();
+    return QUOTED.exec(tag)?.[1] ?? tag;
   });
 }
 
@@ -33,9 +35,9 @@ export function preconditionsOf(request: FastifyRequest, objectPath: string): Pr
   const body = request.body as { resourceVersion?: unknown } | undefined;
   const bodyVersion = typeof body === 'object' && body !== null && typeof body.resourceVersion === 'string' ? body.resourceVersion : undefined;
   const preconditions: Preconditions = {};
-  if (ifMatch !== undefined) preconditions.ifMatch = parseTags(ifMatch, 'if-match');
+  if (ifMatch !== undefined) preconditions.ifMatch = parseIfMatch(ifMatch);
   if (ifNoneMatch !== undefined) {
-    if (parseTags(ifNoneMatch, 'if-none-match').join() !== '*') {
+    if (ifNoneMatch !== '*') {
       throw new ApiError(400, 'bad_request', 'if-none-match: only "*" (create only) is supported on writes', [{ path: 'headers/if-none-match', reason: 'must be "*"' }]);
     }
     preconditions.ifNoneMatch = true;

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_LANE_FROM, type MeshState } from '../model/types.js';
 import { proxyTargetFromNode } from '../runtime/node-target.js';
 import type { ProxyStatusRegistry } from '../xds/proxy-status.js';
-import { byName, errorResponses } from './schemas.js';
+import { errorResponses, laneByName } from './schemas.js';
 import { ApiError } from './errors.js';
 import type { ApiContext } from './views.js';
 
@@ -65,8 +65,9 @@ export function registerPreviewLinkRoute(app: FastifyInstance, ctx: Pick<ApiCont
   app.get<{ Params: { name: string } }>('/v1/lanes/:name/links', {
     schema: {
       tags: ['lanes'],
+      operationId: 'getLaneLinks',
       summary: 'Ingress URLs and commands that enter a lane (subdomain, query, cookie, header, baggage)',
-      params: byName(),
+      params: laneByName(),
       response: {
         200: { type: 'object', properties: { lane: { type: 'string' }, ingresses: { type: 'array', items: { type: 'object', properties: { origin: { type: 'string' }, links: { type: 'array', items: LINK } } } } } },
         ...errorResponses(404),

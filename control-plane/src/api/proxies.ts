@@ -58,6 +58,8 @@ function viewOf(ctx: ProxyContext, p: ProxyStatus) {
   const registration = ctx.registrationOf?.(p.streamId);
   return { ...proxyView(ctx.status, p, ctx.replicaId), ...(registration && { registration }) };
 }
+const KIND = ` *(?:${RESOURCE_KINDS.join('|')}) *`;
+const RESOURCE_LIST = `^(?:${KIND}(?:,${KIND})*)?$`;
 const ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 256 } } };
 
 function connected(ctx: ProxyContext, id: string): ProxyStatus {
@@ -68,7 +70,7 @@ function connected(ctx: ProxyContext, id: string): ProxyStatus {
 
 function parseKinds(resource: string | undefined): ResourceKind[] {
   if (resource === undefined || resource === '') return [...RESOURCE_KINDS];
-  const names = resource.split(',').map((s) => s.trim());
+  const names = resource.split(',').map((s) => s.replace(/^ +| +$/g, ''));
   const bad = names.filter((n) => !isResourceKind(n));
   if (bad.length > 0) {
     const reason = `must be one or more of ${RESOURCE_KINDS.join(', ')} (comma-separated), got ${bad.map((b) => JSON.stringify(b)).join(', ')}`;
@@ -97,7 +99,7 @@ export function registerProxyRoutes(app: FastifyInstance, ctx: ProxyContext): vo
       querystring: {
         type: 'object',
         properties: {
-          resource: { type: 'string', maxLength: 100, description: `comma-separated: ${RESOURCE_KINDS.join(', ')} (default: all)` },
+          resource: { type: 'string', pattern: RESOURCE_LIST, maxLength: 100, description: `a comma-separated list of ${RESOURCE_KINDS.join(', ')} (empty or absent: all)` },
           state: { type: 'string', enum: ['sent', 'acked'], description: 'sent (default): the latest responses; acked: the responses the proxy accepted' },
         },
         additionalProperties: false,

@@ -6,6 +6,7 @@ import type { FieldError } from '../model/errors.js';
 export interface SchemaFailure {
   keyword: string;
   instancePath: string;
+  schemaPath?: string;
   params: Record<string, unknown>;
   message?: string;
   data?: unknown;
@@ -61,8 +62,24 @@ function explain(failure: SchemaFailure, path: string): FieldError {
       return { path, reason: `must have at most ${String(params.limit)} entries, got ${Object.keys(data as object).length}` };
     case 'propertyNames':
       return { path: `${path}/${String(params.propertyName)}`, reason: 'is not a valid name' };
+    case 'minItems':
+      return { path, reason: `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
+    case 'uniqueItems':
+      return { path: `${path}/${String(params.i)}`, reason: `duplicate ${show((data as unknown[])[params.i as number])} (also at ${path}/${String(params.j)})` };
+    case 'not':
+      return { path, reason: `${show(data)} is ${String((parentSchema?.not as { description?: string } | undefined)?.description ?? 'not allowed')}` };
+    case 'oneOf':
+      return exactlyOneField(failure, path);
   }
   return { path, reason: failure.message ?? 'is invalid' };
+}
+
+/** `oneOf` of branches that each require one field: give exactly one of them (name or namePrefix). */
+function exactlyOneField({ data, parentSchema }: SchemaFailure, path: string): FieldError {
+  const fields = ((parentSchema?.oneOf as Array<{ required?: string[] }> | undefined) ?? []).flatMap((branch) => branch.required ?? []);
+  const given = fields.filter((field) => typeof data === 'object' && data !== null && Object.hasOwn(data, field));
+  if (given.length === 0) return { path: `${path}/${fields[0]}`, reason: `is required (or give ${fields.slice(1).join(' or ')})` };
+  return { path: `${path}/${given[1] ?? given[0]}`, reason: `give ${fields.join(' or ')}, not both` };
 }
 
 function pointerToPath(instancePath: string): string {
@@ -76,6 +93,8 @@ export function fieldErrorsFromSchema(failures: SchemaFailure[], prefix: string)
   for (const failure of failures) {
     // propertyNames also reports the inner failure of the name itself; the outer one says it better.
     if (failure.keyword === 'if' || failure.instancePath.endsWith('/propertyName')) continue;
+    // A oneOf's own failure says what to give; its branches' failures would only repeat it.
+    if (failure.schemaPath?.includes('/oneOf/')) continue;
     const error = explain(failure, `${prefix}${pointerToPath(failure.instancePath)}`);
     const key = `${error.path}\n${error.reason}`;
     if (!seen.has(key)) errors.push(error);

@@ -3,17 +3,30 @@
 // cannot (endpoint syntax, references between objects, cycles).
 import { DURATION_DESCRIPTION, DURATION_PATTERN } from '../model/duration.js';
 import { DEFAULT_FORK_REPLICAS, ENV_NAME, FORK_LIMITS } from '../model/forks.js';
-import { DNS_LABEL, HEADER_NAME, LIMITS } from '../model/validate.js';
+import { COLLECTOR_MAX_LENGTH, COLLECTOR_SOURCE, DNS_LABEL_SOURCE, DOMAIN_SOURCE, ENDPOINT_SOURCE, HEADER_NAME_SOURCE, IP_SOURCE, LABEL_KEY_SOURCE, LABEL_VALUE_SOURCE, RFC3339_SOURCE } from '../model/patterns.js';
+import { QUERY_NAME, TOKEN } from '../model/validate-dataplane.js';
+import { LIMITS, RESERVED_HEADERS } from '../model/validate.js';
+import { ERROR_CODES } from './errors.js';
+import { IF_MATCH_SOURCE } from './preconditions.js';
 
 type Schema = Record<string, unknown>;
 
 const NAME_DESCRIPTION = "a DNS label (1-63 lowercase letters, digits and '-', starting and ending with a letter or digit)";
-export const NAME_SCHEMA: Schema = { type: 'string', pattern: DNS_LABEL.source, maxLength: 63, description: NAME_DESCRIPTION };
-const ENDPOINT = { type: 'string', maxLength: 261, description: 'host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)', examples: ['10.0.0.5:8080'] };
-const ENDPOINTS = { type: 'array', maxItems: 1000, items: ENDPOINT };
-const TIMESTAMP = { type: 'string', maxLength: 64, description: 'an RFC 3339 timestamp such as "2030-01-31T18:00:00Z"' };
-const DURATION = { type: 'string', pattern: DURATION_PATTERN, description: DURATION_DESCRIPTION, examples: ['2h'] };
-const HEADER = { type: 'string', pattern: HEADER_NAME.source, description: 'a lowercase HTTP header name' };
+export const NAME_SCHEMA: Schema = { type: 'string', pattern: DNS_LABEL_SOURCE, maxLength: 63, description: NAME_DESCRIPTION };
+/** A lane's own name: a DNS label other than "stable", which names the mainline instances. */
+export const LANE_NAME_SCHEMA: Schema = { ...NAME_SCHEMA, not: { const: 'stable', description: 'reserved for the mainline instances' } };
+const ENDPOINT = {
+  type: 'string', pattern: ENDPOINT_SOURCE, maxLength: 261, examples: ['10.0.0.5:8080'],
+  description: 'host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)', title: 'a DNS name\'s last label starts with a letter; a port has no leading zeros',
+};
+// Rules between items a schema cannot state are checked by the model and answered 422 (see errors.ts).
+const ENDPOINTS = { type: 'array', maxItems: 1000, uniqueItems: true, items: ENDPOINT, description: 'distinct endpoints; two that differ only in letter case are refused (422)' };
+const TIMESTAMP = { type: 'string', pattern: RFC3339_SOURCE, maxLength: 64, description: 'an RFC 3339 timestamp such as "2030-01-31T18:00:00Z"' };
+const DURATION = { type: 'string', pattern: DURATION_PATTERN, maxLength: 24, description: `${DURATION_DESCRIPTION}, from 1s to 366d`, examples: ['2h'] };
+const HEADER = {
+  type: 'string', pattern: HEADER_NAME_SOURCE, description: 'a lowercase HTTP header name',
+  not: { enum: RESERVED_HEADERS, description: 'reserved by HTTP and cannot carry lanes' },
+};
 
 // `description` says what a valid value looks like (errors quote it); `title` says what a field means.
 
@@ -28,15 +41,16 @@ export const SERVICE_SCHEMA: Schema = {
   $id: 'Service',
   type: 'object',
   description: 'A logical service and the endpoints of its stable instance.',
+  required: ['protocol', 'port'],
   properties: {
     name: NAME_SCHEMA,
     protocol: { type: 'string', enum: ['http', 'grpc'] },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     endpoints: ENDPOINTS,
-    dependsOn: { type: 'array', maxItems: 1000, items: NAME_SCHEMA, description: 'services this service calls; its sidecar then gets only their routes and clusters' },
+    dependsOn: { type: 'array', maxItems: 1000, uniqueItems: true, items: NAME_SCHEMA, description: 'services this service calls; its sidecar then gets only their routes and clusters; each must exist and not be the service itself (422)' },
     registered: { type: 'array', readOnly: true, items: { type: 'string' }, description: 'stable endpoints registered by connected sidecars (laneway envoy --register), served beside `endpoints`; never stored' },
     namespace: { ...NAME_SCHEMA, description: 'Kubernetes namespace: <name>.<namespace>, <name>.<namespace>.svc and <name>.<namespace>.svc.cluster.local are routed too' },
-    addresses: { type: 'array', maxItems: 8, items: { type: 'string', maxLength: 45 }, description: 'ClusterIPs: <ip>:<port> is routed too (transparent capture)' },
+    addresses: { type: 'array', maxItems: 8, uniqueItems: true, items: { type: 'string', pattern: IP_SOURCE, maxLength: 45, description: 'an IPv4 or IPv6 address' }, description: 'ClusterIPs: <ip>:<port> is routed too (transparent capture); an address belongs to one service (422)' },
     ...READ_ONLY,
   },
   additionalProperties: false,
@@ -85,14 +99,18 @@ export const LANE_SCHEMA: Schema = {
   type: 'object',
   description: 'A lane: the services it overrides, each with the endpoints of its own instance.',
   properties: {
-    name: NAME_SCHEMA,
-    fallback: { ...NAME_SCHEMA, title: 'lane tried next when this lane has no instance of a service; "stable" or absent means stable' },
-    services: { type: 'object', maxProperties: 1000, propertyNames: { maxLength: 63 }, additionalProperties: ENDPOINTS, description: 'service name to the endpoints of this lane\'s instance' },
+    name: LANE_NAME_SCHEMA,
+    fallback: { ...NAME_SCHEMA, title: 'lane tried next when this lane has no instance of a service; "stable" or absent means stable; the lane must exist, with no cycle (422)' },
+    services: { type: 'object', maxProperties: 1000, propertyNames: { pattern: DNS_LABEL_SOURCE, maxLength: 63 }, additionalProperties: { ...ENDPOINTS, minItems: 1 }, description: 'service name (an existing service, 422 otherwise) to the endpoints of this lane\'s instance' },
     owner: { type: 'string', maxLength: LIMITS.owner },
     description: { type: 'string', maxLength: LIMITS.description },
-    labels: { type: 'object', maxProperties: LIMITS.labels, additionalProperties: { type: 'string', maxLength: LIMITS.labelValue } },
+    labels: {
+      type: 'object', maxProperties: LIMITS.labels,
+      propertyNames: { pattern: LABEL_KEY_SOURCE, maxLength: 317, description: '[prefix/]name: prefix a lowercase DNS name, name 1-63 letters, digits, \'-\', \'_\', \'.\'' },
+      additionalProperties: { type: 'string', pattern: LABEL_VALUE_SOURCE, maxLength: LIMITS.labelValue, description: 'empty, or 1-63 letters, digits, \'-\', \'_\', \'.\', starting and ending with a letter or digit' },
+    },
     ttl: { ...DURATION, title: 'how long the lane lives after it is created or renewed' },
-    expiresAt: { ...TIMESTAMP, description: 'when the lane is removed (RFC 3339); set from ttl when only ttl is given' },
+    expiresAt: { ...TIMESTAMP, description: 'an RFC 3339 timestamp such as "2030-01-31T18:00:00Z", later than now (422 otherwise)', title: 'when the lane is removed; set from ttl when only ttl is given' },
     expiresInSeconds: { type: 'integer', readOnly: true, description: 'seconds until expiresAt, when the answer was made' },
     fallbackOnUnhealthy: { type: 'boolean', description: 'when every endpoint of this lane\'s instance of a service is unhealthy, send its requests to stable' },
     forks: { type: 'array', maxItems: FORK_LIMITS.forks, items: FORK, title: 'Kubernetes mode only: stable Deployments copied into this lane with what differs (images, env, replicas); the control plane keeps one Deployment per fork' },
@@ -111,16 +129,16 @@ export const SETTINGS_SCHEMA: Schema = {
   $id: 'Settings',
   type: 'object',
   properties: {
-    laneHeader: { ...HEADER, title: 'request header that carries the lane (default x-lane)' },
+    laneHeader: { ...HEADER, title: 'request header that carries the lane (default x-lane); servedByHeader must differ (422)' },
     servedByHeader: { ...HEADER, title: 'response header naming who served a request (default x-lane-served-by)' },
-    entryService: { ...NAME_SCHEMA, title: 'service the ingress gateway sends requests to' },
-    ingressDomain: { type: 'string', maxLength: 253, title: 'the ingress takes the lane from the host "<lane>.<ingressDomain>"' },
-    defaultLaneTtl: { ...DURATION, title: 'TTL given to lanes created without ttl or expiresAt' },
+    entryService: { ...NAME_SCHEMA, title: 'service the ingress gateway sends requests to; it must exist (422)' },
+    ingressDomain: { type: 'string', pattern: DOMAIN_SOURCE, maxLength: 253, description: 'a lowercase DNS name of two or more labels', title: 'the ingress takes the lane from the host "<lane>.<ingressDomain>"' },
+    defaultLaneTtl: { ...DURATION, title: 'TTL given to lanes created without ttl or expiresAt; at most maxLaneTtl (422)' },
     maxLaneTtl: { ...DURATION, title: 'the longest lifetime a lane may be given; lanes must then expire' },
     laneFrom: {
       type: 'object',
       title: 'where requests without the lane header take their lane from; false turns a mechanism off',
-      properties: Object.fromEntries(['baggage', 'cookie', 'query'].map((k) => [k, { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'boolean', const: false }] }])),
+      properties: Object.fromEntries(([['baggage', TOKEN], ['cookie', TOKEN], ['query', QUERY_NAME]] as const).map(([k, name]) => [k, { anyOf: [{ type: 'string', pattern: name.source, maxLength: 64 }, { type: 'boolean', const: false }] }])),
       additionalProperties: false,
     },
     hopRecords: { type: 'boolean', title: 'every proxy streams an access-log entry per request to the control plane (GET /v1/propagation)' },
@@ -129,7 +147,7 @@ export const SETTINGS_SCHEMA: Schema = {
       title: 'lane-aware tracing: every proxy sends OpenTelemetry spans to an OTLP gRPC collector',
       required: ['collector'],
       properties: {
-        collector: { type: 'string', maxLength: 260, examples: ['otel-collector:4317'], title: 'the OTLP gRPC collector, host:port' },
+        collector: { type: 'string', pattern: COLLECTOR_SOURCE, maxLength: COLLECTOR_MAX_LENGTH, examples: ['otel-collector:4317'], title: 'the OTLP gRPC collector, host:port' },
         samplingPercent: { type: 'number', minimum: 0, maximum: 100, title: 'share of new requests traced (default 100)' },
       },
       additionalProperties: false,
@@ -144,7 +162,7 @@ export const ERROR_SCHEMA: Schema = {
   type: 'object',
   required: ['error', 'message', 'details'],
   properties: {
-    error: { type: 'string', description: 'a stable code such as invalid_definition, not_found, conflict, precondition_failed' },
+    error: { type: 'string', enum: [...ERROR_CODES], description: 'a stable code: what kind of refusal this is' },
     message: { type: 'string', description: 'what went wrong, for people' },
     details: {
       type: 'array',
@@ -161,6 +179,8 @@ export const listOf = (id: string): Schema => ({ type: 'object', required: ['ite
 /** A JSON Merge Patch (RFC 7386) of `schema`: every field optional, null removes it. */
 export function mergePatchOf(schema: Schema, description: string): Schema {
   const properties = schema.properties as Record<string, Schema>;
+  // Required fields and the name cannot be removed, so they are not nullable.
+  const kept = new Set(['name', ...((schema.required as string[] | undefined) ?? [])]);
   const nullable = (field: Schema): Schema => ({
     ...field,
     type: [field.type, 'null'],
@@ -171,13 +191,13 @@ export function mergePatchOf(schema: Schema, description: string): Schema {
   return {
     type: 'object',
     description,
-    properties: Object.fromEntries(Object.entries(properties).map(([key, field]) => [key, field.readOnly ? field : nullable(field)])),
+    properties: Object.fromEntries(Object.entries(properties).map(([key, field]) => [key, field.readOnly || kept.has(key) ? field : nullable(field)])),
     additionalProperties: false,
   };
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'invalid request: `details` names each field and why',
+export const STATUS_TEXT: Record<number, string> = {
+  400: 'the request does not match this document\'s schemas (a body, name, query or header): `details` names each field and why',
   401: 'no or unknown API token',
   403: 'the token\'s role may not do this',
   404: 'no such object',
@@ -185,23 +205,43 @@ const STATUS_TEXT: Record<number, string> = {
   412: 'If-Match (or the body\'s resourceVersion) is not the current resourceVersion',
   413: 'the body is larger than 1 MiB',
   415: 'the body is not JSON',
-  422: 'well-formed, but cannot be done as asked (e.g. renewing a lane that has no TTL)',
+  414: 'a path parameter is longer than the server reads (1024 characters)',
+  422: 'valid by the schemas, but breaks a rule they cannot state: a reference to an object that does not exist, a fallback cycle, a TTL outside 1s-366d or beyond settings.maxLaneTtl, a name that differs from the URL\'s, renewing a lane that has no TTL',
   507: 'the data directory refused the write (e.g. no space left on device); nothing was changed',
 };
 
-/** Response entries for the error statuses a route can answer with; a write (it can conflict: 409) can also find the disk full (507). */
+/**
+ * Response entries for the error statuses a route can answer with; a write (it can conflict: 409)
+ * can also find the disk full (507) and break a rule between objects (422).
+ */
 export function errorResponses(...statuses: number[]): Record<number, Schema> {
-  const storage = statuses.includes(409) ? [507] : [];
-  return Object.fromEntries([...new Set([400, 401, 403, ...statuses, ...storage])].sort().map((s) => [s, { description: STATUS_TEXT[s], ...ref('Error') }]));
+  const write = statuses.includes(409) ? [422, 507] : [];
+  return Object.fromEntries([...new Set([400, 401, 403, ...statuses, ...write])].sort().map((s) => [s, { description: STATUS_TEXT[s], ...ref('Error') }]));
 }
 
+
 export const byName = (): Schema => ({ type: 'object', required: ['name'], properties: { name: NAME_SCHEMA } });
+export const laneByName = (): Schema => ({ type: 'object', required: ['name'], properties: { name: LANE_NAME_SCHEMA } });
+
+/**
+ * OpenAPI links from an answer holding an object to operations on that object: by its name, and, for
+ * writes, at the version the answer carried (If-Match from its ETag). `reads` take the name only.
+ * `name` locates the name in the answer (a list's first item: "#/items/0/name", with no ETag to pass).
+ */
+export function linksTo(writes: string[], reads: string[] = [], name = '#/name'): Record<string, Schema> {
+  const versioned = name === '#/name';
+  const link = (operationId: string, write: boolean) => [operationId, {
+    operationId,
+    parameters: { 'path.name': `$response.body${name}`, ...(write && versioned && { 'header.if-match': '$response.header.etag' }) },
+  }];
+  return Object.fromEntries([...reads.map((id) => link(id, false)), ...writes.map((id) => link(id, true))]);
+}
 
 /** The precondition headers a write takes, documented (and checked as strings) like any other input. */
 export const WRITE_HEADERS: Schema = {
   type: 'object',
   properties: {
-    'if-match': { type: 'string', maxLength: 1024, description: 'apply only if the object is still at this resourceVersion (its ETag, e.g. "12"); 412 otherwise' },
+    'if-match': { type: 'string', pattern: IF_MATCH_SOURCE, maxLength: 1024, description: 'apply only if the object is still at one of these resourceVersions: "*" (it exists) or a comma-separated list of entity tags ("12", W/"12") or bare versions (12); 412 otherwise' },
     'if-none-match': { type: 'string', enum: ['*'], description: '"*": create only; 412 if the object exists' },
   },
 };

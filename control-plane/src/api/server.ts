@@ -9,6 +9,7 @@ import { storeLaneBackend, type LaneBackend } from './lane-backend.js';
 import { registerLaneServiceRoutes } from './lane-services.js';
 import { registerLaneRoutes } from './lanes.js';
 import { registerOpenApi } from './openapi.js';
+import { registerUnknownRoutes, ROUTE_ERROR_OPTIONS } from './route-errors.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { registerServiceRoutes } from './services.js';
 import { registerSettingsRoutes } from './settings.js';
@@ -77,7 +78,7 @@ function registerHealthRoutes(app: FastifyInstance, ready: (() => boolean) | und
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
-  const common = { loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS } };
+  const common = { loggerInstance: options.logger, bodyLimit: BODY_LIMIT, ajv: { customOptions: AJV_OPTIONS }, ...ROUTE_ERROR_OPTIONS };
   // An https instance differs from an http one only in its raw server's type.
   const app = (options.https ? Fastify({ ...common, https: options.https }) : Fastify(common)) as unknown as FastifyInstance;
   // Only JSON bodies: text/plain would otherwise reach handlers as a string instead of a 415.
@@ -87,8 +88,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   registerErrorHandling(app);
+  registerUnknownRoutes(app);
   registerAccessControl(app, options.tokens);
-  registerOpenApi(app, API_VERSION);
+  registerOpenApi(app, API_VERSION, (options.tokens?.size ?? 0) > 0);
 
   const ctx: ApiContext = {
     store: options.store,

@@ -7,7 +7,7 @@ import type { Preconditions, ServiceChange } from '../sources/store.js';
 import { namedBody } from './errors.js';
 import { applyMergePatch } from './merge-patch.js';
 import { preconditionsOf, setVersionHeader } from './preconditions.js';
-import { byName, errorResponses, listOf, mergePatchOf, ref, SERVICE_SCHEMA, WRITE_HEADERS } from './schemas.js';
+import { byName, errorResponses, linksTo, listOf, mergePatchOf, ref, SERVICE_SCHEMA, WRITE_HEADERS } from './schemas.js';
 import { assertWritable, definitionFields, servedObject, serviceView, type ApiContext } from './views.js';
 
 type ByName = { Params: { name: string } };
@@ -27,8 +27,11 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
   const tags = ['services'];
   const one = { params: byName(), tags };
   const config = { objectPath: servicePath };
+  // Stateful clients (and tests) chain a service's creation (PUT) to reading, changing and deleting it, at its version.
+  const links = linksTo(['patchService', 'deleteService'], ['getService']);
 
   app.get('/v1/services', {
+    links: { 200: linksTo(['patchService', 'deleteService'], ['getService'], '#/items/0/name') },
     schema: { tags, summary: 'List services (sorted by name)', response: { 200: listOf('Service'), ...errorResponses() } },
   }, async () => {
     const services = ctx.getState().services;
@@ -36,7 +39,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
   });
 
   app.get<ByName>('/v1/services/:name', {
-    schema: { ...one, summary: 'Get a service', response: { 200: ref('Service'), ...errorResponses(404) } }, config,
+    schema: { ...one, operationId: 'getService', summary: 'Get a service', response: { 200: ref('Service'), ...errorResponses(404) } }, config,
   }, async (request, reply) => {
     const view = serviceView(ctx, servedObject(ctx, 'services', request.params.name));
     setVersionHeader(reply, view.resourceVersion);
@@ -44,7 +47,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
   });
 
   app.put<ByName & { Body: Body }>('/v1/services/:name', {
-    schema: { headers: WRITE_HEADERS, ...one, summary: 'Create or replace a service (If-Match: only that version; If-None-Match: * only create)', body: ref('Service'), response: { 200: ref('Service'), 201: ref('Service'), ...errorResponses(409, 412, 413, 415) } }, config,
+    links: { 200: links, 201: links },
+    schema: { headers: WRITE_HEADERS, ...one, operationId: 'putService', summary: 'Create or replace a service (If-Match: only that version; If-None-Match: * only create)', body: ref('Service'), response: { 200: ref('Service'), 201: ref('Service'), ...errorResponses(409, 412, 413, 415) } }, config,
   }, async (request, reply) => {
     const { name } = request.params;
     const service = definitionFields(namedBody(request.body, 'services', name));
@@ -52,7 +56,8 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
   });
 
   app.patch<ByName & { Body: Body }>('/v1/services/:name', {
-    schema: { headers: WRITE_HEADERS, ...one, summary: 'Change some fields of a service (JSON Merge Patch)', consumes: ['application/merge-patch+json', 'application/json'], body: mergePatchOf(SERVICE_SCHEMA, 'fields to change; null removes one'), response: { 200: ref('Service'), ...errorResponses(404, 409, 412, 413, 415) } }, config,
+    links: { 200: links },
+    schema: { headers: WRITE_HEADERS, ...one, operationId: 'patchService', summary: 'Change some fields of a service (JSON Merge Patch)', consumes: ['application/merge-patch+json', 'application/json'], body: mergePatchOf(SERVICE_SCHEMA, 'fields to change; null removes one'), response: { 200: ref('Service'), ...errorResponses(404, 409, 412, 413, 415) } }, config,
   }, async (request, reply) => {
     const { name } = request.params;
     const patch = definitionFields(namedBody(request.body, 'services', name));
@@ -63,7 +68,7 @@ export function registerServiceRoutes(app: FastifyInstance, ctx: ApiContext): vo
   });
 
   app.delete<ByName>('/v1/services/:name', {
-    schema: { headers: WRITE_HEADERS, ...one, summary: 'Delete a service (409 while a lane overrides it or it is the entry service)', response: { 200: ref('Service'), ...errorResponses(404, 409, 412) } }, config,
+    schema: { headers: WRITE_HEADERS, ...one, operationId: 'deleteService', summary: 'Delete a service (409 while a lane overrides it or it is the entry service)', response: { 200: ref('Service'), ...errorResponses(404, 409, 412) } }, config,
   }, async (request) => {
     const { name } = request.params;
     assertWritable(ctx, 'services', name);

@@ -1,13 +1,12 @@
 // Validation of how apps address a service (issue 25): Service.namespace and Service.addresses
 // (its Kubernetes ClusterIPs). The translator turns them into virtual host domains, and Envoy
 // refuses a route configuration where two virtual hosts share a domain, so addresses are unique.
-import { isIP } from 'node:net';
 import type { FieldError } from './errors.js';
+import { DNS_LABEL, IPV4, IPV6 } from './patterns.js';
 import type { MeshState, Service } from './types.js';
 
 export const ADDRESSING_FIELDS = ['namespace', 'addresses'] as const;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MAX_ADDRESSES = 8;
 
 type Fields = Record<string, unknown>;
@@ -27,7 +26,7 @@ function checkAddresses(addresses: unknown, at: string, errors: FieldError[]): s
   }
   const before = errors.length;
   addresses.forEach((ip: unknown, i) => {
-    if (typeof ip !== 'string' || isIP(ip) === 0) errors.push({ path: `${at}/${i}`, reason: `${show(ip)} is not an IPv4 or IPv6 address` });
+    if (typeof ip !== 'string' || !(IPV4.test(ip) || IPV6.test(ip))) errors.push({ path: `${at}/${i}`, reason: `${show(ip)} is not an IPv4 or IPv6 address` });
     else if (addresses.indexOf(ip) !== i) errors.push({ path: `${at}/${i}`, reason: `duplicate address ${show(ip)} (also at ${at}/${addresses.indexOf(ip)})` });
   });
   return errors.length === before ? [...(addresses as string[])].sort() : undefined;

@@ -3,6 +3,7 @@
 // the normalized fields to spread into the validated object; checkDataplaneReferences checks the
 // rules between objects. validate.ts calls these from its validators.
 import type { FieldError } from './errors.js';
+import { DNS_LABEL } from './patterns.js';
 import type { Lane, LaneFrom, MeshState, Service, Settings } from './types.js';
 
 /** Field names each validator must allow besides its own. */
@@ -14,11 +15,10 @@ export const DATAPLANE_FIELDS = {
 
 type Fields = Record<string, unknown>;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 // RFC 7230 token: baggage keys and cookie names are tokens.
-const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+export const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
 // Query parameter names that need no percent-encoding.
-const QUERY_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
+export const QUERY_NAME = /^[A-Za-z0-9._~-]{1,64}$/;
 const LANE_FROM_NAMES: Record<keyof LaneFrom, { pattern: RegExp; what: string }> = {
   baggage: { pattern: TOKEN, what: 'a baggage key (a token: letters, digits and !#$%&\'*+.^_`|~-, at most 64)' },
   cookie: { pattern: TOKEN, what: 'a cookie name (a token: letters, digits and !#$%&\'*+.^_`|~-, at most 64)' },

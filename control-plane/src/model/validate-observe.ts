@@ -1,13 +1,13 @@
 // Validation of the observation settings (issue 27): Settings.hopRecords and Settings.tracing.
 // Same style as validate-dataplane.ts: path-named errors pushed, normalized fields returned.
 import type { FieldError } from './errors.js';
+import { COLLECTOR } from './patterns.js';
 import type { Settings, TracingSettings } from './types.js';
 
 export const OBSERVE_SETTINGS_FIELDS = ['hopRecords', 'tracing'] as const;
 
 type Fields = Record<string, unknown>;
 
-const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 const TRACING_FIELDS = ['collector', 'samplingPercent'];
 
 const show = (value: unknown) => String(JSON.stringify(value) ?? value);
@@ -18,7 +18,7 @@ export function parseCollector(value: string): { host: string; port: number } | 
   const at = value.lastIndexOf(':');
   const host = value.slice(0, at);
   const port = Number(value.slice(at + 1));
-  if (at <= 0 || !HOST.test(host) || !/^\d{1,5}$/.test(value.slice(at + 1)) || port < 1 || port > 65535) return undefined;
+  if (!COLLECTOR.test(value)) return undefined;
   return { host, port };
 }
 

@@ -1,8 +1,8 @@
 // Validation of definitions from any source. Every error names the field path and why it is wrong;
 // each validator returns a normalized copy (fixed key order, defaults filled) when the input is valid.
-import { isIPv4, isIPv6 } from 'node:net';
 import { DURATION_DESCRIPTION, parseDuration } from './duration.js';
 import type { FieldError, Validated } from './errors.js';
+import { DNS_LABEL, DOMAIN_SOURCE, ENDPOINT, HEADER_NAME, LABEL_KEY_MAX_LENGTH, LABEL_KEY_SOURCE, LABEL_VALUE_SOURCE, RFC3339 } from './patterns.js';
 import { DEFAULT_SETTINGS, STABLE, type Lane, type MeshState, type Service, type Settings } from './types.js';
 import {
   DATAPLANE_FIELDS,
@@ -17,13 +17,12 @@ import { ADDRESSING_FIELDS, checkAddressingReferences, checkServiceAddressing } 
 
 type Fields = Record<string, unknown>;
 
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST_LABEL = /^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
-export const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
+export { DNS_LABEL, HEADER_NAME, RFC3339 };
 // Headers Envoy or HTTP itself owns; carrying a lane in them would break requests.
-const RESERVED_HEADERS = new Set(['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'proxy-connection', 'expect']);
-export const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+export const RESERVED_HEADERS = ['host', 'connection', 'content-length', 'content-type', 'transfer-encoding', 'te', 'upgrade', 'keep-alive', 'proxy-connection', 'expect'];
+const LABEL_KEY = new RegExp(LABEL_KEY_SOURCE);
+const LABEL_VALUE = new RegExp(LABEL_VALUE_SOURCE);
+const DOMAIN = new RegExp(DOMAIN_SOURCE);
 export const LIMITS = { description: 1024, owner: 253, labels: 64, labelValue: 63, labelPrefix: 253 };
 
 const SERVICE_FIELDS = ['name', 'protocol', 'port', 'endpoints', ...DATAPLANE_FIELDS.service, ...ADDRESSING_FIELDS];
@@ -72,22 +71,10 @@ function isPort(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535;
 }
 
-function isHost(host: string): boolean {
-  if (host.startsWith('[') && host.endsWith(']')) return isIPv6(host.slice(1, -1));
-  if (isIPv4(host)) return true;
-  // Dotted digits that are not an IPv4 address are a typo, not a DNS name.
-  if (/^[\d.]+$/.test(host) || host.length > 253) return false;
-  return host.split('.').every((label) => HOST_LABEL.test(label));
-}
-
 /** Why `value` is not "host:port", or undefined when it is. */
 export function endpointProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return typeReason(value, 'a "host:port" string');
-  const colon = value.lastIndexOf(':');
-  const host = value.slice(0, colon);
-  const port = value.slice(colon + 1);
-  const ok = colon > 0 && isHost(host) && /^\d{1,5}$/.test(port) && isPort(Number(port));
-  return ok ? undefined : `${show(value)} is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)`;
+  return ENDPOINT.test(value) ? undefined : `${show(value)} is not host:port (host: IPv4, [IPv6] or DNS name; port 1-65535)`;
 }
 
 function checkEndpoints(value: unknown, path: string, errors: FieldError[]): value is string[] {
@@ -118,13 +105,9 @@ function checkLabels(value: unknown, path: string, errors: FieldError[]): value 
   const entries = Object.entries(value);
   if (entries.length > LIMITS.labels) errors.push({ path, reason: `must have at most ${LIMITS.labels} labels, got ${entries.length}` });
   for (const [key, v] of entries) {
-    const slash = key.lastIndexOf('/');
-    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-    const name = key.slice(slash + 1);
-    const prefixOk = prefix === undefined || (prefix.length <= LIMITS.labelPrefix && prefix.split('.').every((l) => DNS_LABEL.test(l)));
-    if (!prefixOk || !LABEL_NAME.test(name)) {
+    if (key.length > LABEL_KEY_MAX_LENGTH || !LABEL_KEY.test(key)) {
       errors.push({ path: `${path}/${key}`, reason: `${show(key)} is not a label key ([prefix/]name; name 1-63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)` });
-    } else if (typeof v !== 'string' || (v !== '' && !LABEL_NAME.test(v))) {
+    } else if (typeof v !== 'string' || !LABEL_VALUE.test(v)) {
       errors.push({ path: `${path}/${key}`, reason: `${show(v)} is not a label value (empty, or 1-63 letters, digits, '-', '_', '.', starting and ending with a letter or digit)` });
     }
   }
@@ -204,14 +187,13 @@ export function validateLane(input: unknown, path = defaultPath('lanes', input))
 function checkHeader(value: unknown, path: string, errors: FieldError[]): void {
   if (typeof value !== 'string' || !HEADER_NAME.test(value)) {
     errors.push({ path, reason: `must be a lowercase HTTP header name (letters, digits and !#$%&'*+.^_\`|~-, at most 128), got ${show(value)}` });
-  } else if (RESERVED_HEADERS.has(value)) {
+  } else if (RESERVED_HEADERS.includes(value)) {
     errors.push({ path, reason: `${show(value)} is reserved by HTTP and cannot carry lanes` });
   }
 }
 
 function checkDomain(value: unknown, path: string, errors: FieldError[]): void {
-  const labels = typeof value === 'string' ? value.split('.') : [];
-  if (typeof value !== 'string' || value.length > 253 || labels.length < 2 || !labels.every((l) => DNS_LABEL.test(l)) || /^[\d.]+$/.test(value)) {
+  if (typeof value !== 'string' || value.length > 253 || !DOMAIN.test(value)) {
     errors.push({ path, reason: `must be a lowercase DNS name such as "app.example.test", got ${show(value)}` });
   }
 }

@@ -97,7 +97,10 @@ function pushLimiterGauges(registry: Registry, pushes: PushLimiter): void {
 /** GET /metrics in Prometheus' text format; public like the health checks, as scrapers carry no token. */
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
   app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [], response: { 200: { description: 'Prometheus text format', type: 'string' } } },
+    schema: {
+      tags: ['operations'], summary: 'Prometheus metrics', security: [],
+      response: { 200: { description: 'Prometheus text exposition format 0.0.4', content: { [registry.contentType.replace(/; charset=.*$/, '')]: { schema: { type: 'string' } } } } },
+    },
     config: { access: 'public' },
   }, async (_request, reply) => {
     reply.type(registry.contentType);
