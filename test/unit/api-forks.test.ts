@@ -1,4 +1,4 @@
-// Lane forks through the REST API in embedded (store) mode: every write with forks is refused, 400
+// Lane forks through the REST API in embedded (store) mode: every write with forks is refused, 422
 // naming the field, and nothing is stored; bad fork input is refused with its path first.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,25 +35,25 @@ describe('REST API: lane forks in embedded mode', () => {
     return { status: res.status, body: (await res.json()) as { details?: Array<{ path: string; reason: string }> } };
   }
 
-  test('POST, PUT and PATCH with forks: 400 at lanes/<name>/forks, nothing stored', async () => {
+  test('POST, PUT and PATCH with forks: 422 at lanes/<name>/forks (valid by the schema, refused by this mode), nothing stored', async () => {
     const created = await call('POST', '/v1/lanes', { name: 'pr-42', forks: FORKS });
-    assert.equal(created.status, 400);
+    assert.equal(created.status, 422);
     assert.deepEqual(created.body.details, [{ path: 'lanes/pr-42/forks', reason: EMBEDDED }]);
-    assert.equal((await call('PUT', '/v1/lanes/pr-42', { forks: FORKS })).status, 400);
+    assert.equal((await call('PUT', '/v1/lanes/pr-42', { forks: FORKS })).status, 422);
     assert.equal((await call('GET', '/v1/lanes/pr-42')).status, 404, 'nothing was stored');
     assert.equal((await call('PUT', '/v1/lanes/pr-42', { owner: 'ci' })).status, 201);
     const patched = await call('PATCH', '/v1/lanes/pr-42', { forks: FORKS }, 'application/merge-patch+json');
-    assert.deepEqual([patched.status, patched.body.details], [400, [{ path: 'lanes/pr-42/forks', reason: EMBEDDED }]]);
+    assert.deepEqual([patched.status, patched.body.details], [422, [{ path: 'lanes/pr-42/forks', reason: EMBEDDED }]]);
     assert.equal((await call('PUT', '/v1/lanes/pr-42', { owner: 'ci', forks: [] })).status, 200, 'an empty list is no fork');
   });
 
-  test('bad fork input is refused with its field path', async () => {
+  test('bad fork input is refused with its field path: 400 where the schema says so, 422 for rules between items', async () => {
     const badImage = await call('POST', '/v1/lanes', { name: 'bad', forks: [{ workload: 'Deployment/orders', containers: [{ image: 'Not A Ref' }] }] });
-    assert.equal(badImage.status, 400);
-    assert.deepEqual(badImage.body.details?.map((d) => d.path), ['lanes/bad/forks/0/containers/0/image', 'lanes/bad/forks']);
+    assert.deepEqual([badImage.status, badImage.body.details?.map((d) => d.path)], [400, ['lanes/bad/forks/0/containers/0/image']]);
     const twice = await call('POST', '/v1/lanes', { name: 'bad', forks: [...FORKS, ...FORKS] });
-    assert.deepEqual(twice.body.details?.map((d) => d.path), ['lanes/bad/forks/1/workload', 'lanes/bad/forks']);
+    assert.deepEqual([twice.status, twice.body.details?.map((d) => d.path)], [422, ['lanes/bad/forks/1/workload', 'lanes/bad/forks']]);
     const kind = await call('POST', '/v1/lanes', { name: 'bad', forks: [{ workload: 'StatefulSet/db', containers: [{ image: 'db:1' }] }] });
+    assert.equal(kind.status, 400);
     assert.match(kind.body.details?.[0]?.reason ?? '', /only Deployment workloads can/);
     assert.equal((await call('GET', '/v1/lanes/bad')).status, 404);
   });

@@ -8,7 +8,7 @@ import type { Lane } from '../model/types.js';
 import type { ForkStatus } from '../sources/kubernetes/mapping.js';
 import type { LaneMeta } from '../sources/store-contents.js';
 import type { Preconditions, Stored } from '../sources/store.js';
-import { invalidDefinition } from './errors.js';
+import { unprocessableDefinition } from './errors.js';
 import { assertWritable, contentVersion, type ApiContext } from './views.js';
 
 /** A lane as its backend holds it: the definition (services as served), its ttl and version. */
@@ -51,7 +51,7 @@ function withoutForks(name: string, next: ReturnType<LaneChange>): ReturnType<La
   if (forks === undefined || forks === null || (Array.isArray(forks) && forks.length === 0)) return { ...next, lane };
   const errors: FieldError[] = [];
   checkLaneForks({ forks }, `lanes/${name}`, errors);
-  throw invalidDefinition([...errors, { path: `lanes/${name}/forks`, reason: 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork' }]);
+  throw unprocessableDefinition([...errors, { path: `lanes/${name}/forks`, reason: 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork' }]);
 }
 
 /** Lanes in the embedded store; lanes the config directory defines are shown with a content version and not written. */

@@ -2,7 +2,7 @@
 // is generated from them. Patterns and limits come from the model, which then checks what a schema
 // cannot (endpoint syntax, references between objects, cycles).
 import { DURATION_DESCRIPTION, DURATION_PATTERN } from '../model/duration.js';
-import { DEFAULT_FORK_REPLICAS, ENV_NAME, FORK_LIMITS } from '../model/forks.js';
+import { DEFAULT_FORK_REPLICAS, ENV_NAME, FORK_LIMITS, IMAGE_REFERENCE, WORKLOAD_SOURCE } from '../model/forks.js';
 import { COLLECTOR_MAX_LENGTH, COLLECTOR_SOURCE, DNS_LABEL_SOURCE, DOMAIN_SOURCE, ENDPOINT_SOURCE, HEADER_NAME_SOURCE, IP_SOURCE, LABEL_KEY_SOURCE, LABEL_VALUE_SOURCE, RFC3339_SOURCE } from '../model/patterns.js';
 import { QUERY_NAME, TOKEN } from '../model/validate-dataplane.js';
 import { LIMITS, RESERVED_HEADERS } from '../model/validate.js';
@@ -62,9 +62,9 @@ const FORK_CONTAINER = {
   type: 'object',
   properties: {
     name: { ...NAME_SCHEMA, title: 'the container to change; may be left out when the workload has exactly one' },
-    image: { type: 'string', maxLength: 512, examples: ['registry.example/orders:pr-42'], description: 'an image reference: [registry/]repository[:tag][@digest]' },
+    image: { type: 'string', maxLength: 512, pattern: IMAGE_REFERENCE.source, examples: ['registry.example/orders:pr-42'], description: 'a valid image reference: [registry/]repository[:tag][@digest] (a repository name over 255 characters: 422)' },
     env: { type: 'object', maxProperties: FORK_LIMITS.env, propertyNames: ENV_VAR, additionalProperties: { type: 'string' }, title: 'variables to set' },
-    removeEnv: { type: 'array', maxItems: FORK_LIMITS.env, items: ENV_VAR, title: 'variables to remove' },
+    removeEnv: { type: 'array', maxItems: FORK_LIMITS.env, uniqueItems: true, items: ENV_VAR, title: 'variables to remove; not also set in env (422)' },
   },
   additionalProperties: false,
 };
@@ -72,7 +72,7 @@ const FORK = {
   type: 'object',
   required: ['workload', 'containers'],
   properties: {
-    workload: { type: 'string', maxLength: 128, examples: ['Deployment/orders'], description: '"Deployment/<name>": the stable workload in the lane\'s namespace' },
+    workload: { type: 'string', maxLength: 128, pattern: WORKLOAD_SOURCE, examples: ['Deployment/orders'], description: 'a Deployment as "Deployment/<name>" (only Deployment workloads can be forked); it must exist in the lane\'s namespace with the containers named, and be forked once per lane (422)' },
     replicas: { type: 'integer', minimum: 0, maximum: FORK_LIMITS.replicas, default: DEFAULT_FORK_REPLICAS },
     containers: { type: 'array', minItems: 1, maxItems: FORK_LIMITS.containers, items: FORK_CONTAINER },
   },

@@ -26,6 +26,8 @@ export const DEFAULT_FORK_REPLICAS = 1;
 
 // A Deployment name that also fits a label value (laneway.dev/fork-of): a DNS subdomain of at most 63.
 export const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
+/** The whole `workload` field, for the API's schema (the model explains other kinds in its own words). */
+export const WORKLOAD_SOURCE = `^(?:${FORK_KINDS.join('|')})/${WORKLOAD_NAME.source.slice(1, -1)}$`;
 const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -34,7 +36,8 @@ const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
+// ASCII classes, not \\w: clients that generate values from the pattern (Python's re) take \\w as Unicode.
+const TAG = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 export const IMAGE_REFERENCE = new RegExp(`^(${NAME})(?::${TAG})?(?:@${DIGEST})?$`);
 
