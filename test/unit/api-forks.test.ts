@@ -1,37 +1,19 @@
 // Lane forks through the REST API in embedded (store) mode: every write with forks is refused, 422
 // naming the field, and nothing is stored; bad fork input is refused with its path first.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { buildApi } from '../../control-plane/src/api/server.js';
-import { FileStore } from '../../control-plane/src/sources/store.js';
+import { startStoreApi, type StoreApi } from '../support/store-api.js';
 
 const FORKS = [{ workload: 'Deployment/orders', containers: [{ image: 'registry.example/orders:pr-42' }] }];
 const EMBEDDED = 'workload forks are Kubernetes-only: this control plane keeps lanes in its embedded store (started without --kubernetes), where there is no Deployment to fork';
 
 describe('REST API: lane forks in embedded mode', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'laneway-api-forks-'));
-  let base = '';
-  let close: () => Promise<unknown> = async () => undefined;
-
-  before(async () => {
-    const store = await FileStore.open(dataDir);
-    const app = buildApi({ store, getState: () => store.state(), ready: () => true, logger: pino({ level: 'silent' }) });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    close = () => app.close();
-  });
-
-  after(async () => {
-    await close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  let api: StoreApi;
+  before(async () => (api = await startStoreApi('api-forks')));
+  after(() => api.close());
 
   async function call(method: string, path: string, body?: unknown, type = 'application/json') {
-    const res = await fetch(`${base}${path}`, { method, ...(body !== undefined && { headers: { 'content-type': type }, body: JSON.stringify(body) }) });
+    const res = await fetch(`${api.base}${path}`, { method, ...(body !== undefined && { headers: { 'content-type': type }, body: JSON.stringify(body) }) });
     return { status: res.status, body: (await res.json()) as { details?: Array<{ path: string; reason: string }> } };
   }
 

@@ -1,15 +1,10 @@
 // What no route takes, answered in the API's one error shape: 405 with Allow (OPTIONS: 204), 404,
 // Fastify's 414 and malformed URL, and Node's refusal of a request that is not HTTP.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pino } from 'pino';
-import { buildApi } from '../../control-plane/src/api/server.js';
-import { FileStore } from '../../control-plane/src/sources/store.js';
+import { startStoreApi, type StoreApi } from '../support/store-api.js';
 
 interface Answer {
   status: number;
@@ -19,27 +14,14 @@ interface Answer {
 }
 
 describe('REST API: answers before and beside the routes', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'laneway-api-route-errors-'));
-  let port = 0;
-  let close: () => Promise<unknown> = async () => undefined;
-
-  before(async () => {
-    const store = await FileStore.open(dataDir);
-    const app = buildApi({ store, getState: () => store.state(), ready: () => true, logger: pino({ level: 'silent' }) });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    port = (app.server.address() as { port: number }).port;
-    close = () => app.close();
-  });
-
-  after(async () => {
-    await close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  let api: StoreApi;
+  before(async () => (api = await startStoreApi('api-route-errors')));
+  after(() => api.close());
 
   // node:http, not fetch: fetch refuses TRACE.
   function call(method: string, path: string): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method, path }, (res) => {
+      const req = request({ host: '127.0.0.1', port: api.port, method, path }, (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString()));
         res.on('end', () => resolve({ status: res.statusCode!, allow: res.headers.allow, type: res.headers['content-type'], body: text ? JSON.parse(text) : undefined }));
@@ -84,7 +66,7 @@ describe('REST API: answers before and beside the routes', () => {
 
   test('a request that is not HTTP is 400 in the same shape, and the connection closes', async () => {
     const answer = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+      const socket = connect(api.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
       let text = '';
       socket.on('data', (chunk) => (text += chunk.toString()));
       socket.on('close', () => resolve(text));
