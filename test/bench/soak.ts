@@ -157,6 +157,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(130));
   process.on('SIGTERM', () => void stopAll(143));
+  // A bug in the soak itself must not leave Envoys and a control plane behind.
+  process.on('uncaughtException', (err) => {
+    console.error('soak: uncaught', err);
+    void stopAll(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error('soak: unhandled rejection', err);
+    void stopAll(1);
+  });
   try {
     await sm.start();
     console.log(`soak: mesh up (${sm.proxies().length} Envoys), running ${MINUTES} min at ${RATE} requests/s; work dir ${workDir}`);
