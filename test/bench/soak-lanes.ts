@@ -62,6 +62,11 @@ export class LaneTimeline {
     return def;
   }
 
+  /** Writes of `lane` sent within `spanMs` of `t` (to explain an unexpected answer). */
+  near(lane: string, t: number, spanMs: number): ReadonlyArray<Readonly<LaneWrite>> {
+    return (this.writes.get(lane) ?? []).filter((w) => Math.abs(w.sentAt - t) <= spanMs);
+  }
+
   /**
    * Definitions a request sent at t0 and answered at t1 may have met while a write of ours was
    * propagating: both sides of every write sent before t1 and acknowledged after t0 - windowMs.

@@ -80,7 +80,9 @@ function unexpectedSection(run: SoakRun, verdicts: Verdict[]): string[] {
   const lines = ['', `First ${Math.min(20, bad.length)} unexpected answers (s since start, x-lane, status, what came back, what was expected):`, ''];
   for (const r of bad.slice(0, 20)) {
     const def = r.lane === undefined ? null : r.lane === STEADY_LANE ? STEADY_DEF : run.timeline.at(r.lane, r.t0);
-    lines.push(`- ${((r.t0 - t0) / 1000).toFixed(1)} s, ${r.lane ?? 'none'}, ${r.status}, \`${r.path}\`, expected \`${expectedPath(def)}\``);
+    const writes = r.lane === undefined ? [] : run.timeline.near(r.lane, r.t0, 30_000);
+    const around = writes.map((w) => `sent ${((w.sentAt - r.t0) / 1000).toFixed(2)} s, acked ${((w.ackedAt - r.t0) / 1000).toFixed(2)} s: \`${expectedPath(w.after)}\``).join('; ');
+    lines.push(`- ${((r.t0 - t0) / 1000).toFixed(1)} s, ${r.lane ?? 'none'}, ${r.status} in ${r.t1 - r.t0} ms, \`${r.path}\`, expected \`${expectedPath(def)}\`${around ? `; the lane's writes within 30 s, relative to the request: ${around}` : ''}`);
   }
   return lines;
 }
@@ -124,7 +126,7 @@ export function soakReport(run: SoakRun): { markdown: string; summary: string; p
     '',
     '## Requests',
     '',
-    `Traffic: ${run.rate} requests/s from 4 loops through the ingress (frontend -> orders -> payments over gRPC), 40 % without x-lane, 20 % to a lane that never changes, 40 % to the 4 churned lanes (existing or not at the moment). A request is ok when it answers 200 with the hops its lane's definition, as last acknowledged by the API before it was sent, gives (a lane that does not exist: every hop stable). Expected failures, the test's own doing: a request in flight while the test had the ingress Envoy stopped (from its SIGTERM until /ready answered LIVE); a 200 with the hops of the definition on either side of one of our lane writes sent before the answer and acknowledged at most ${run.propagationWindowMs / 1000} s before the request. A control-plane restart is never an excuse: Envoys keep their config meanwhile.`,
+    `Traffic: ${run.rate} requests/s from 4 loops through the ingress (frontend -> orders -> payments over gRPC), 40 % without x-lane, 20 % to a lane that never changes, 40 % to the 4 churned lanes (existing or not at the moment). A request is ok when it answers 200 with the hops its lane's definition, as last acknowledged by the API before it was sent, gives (a lane that does not exist: every hop stable). Expected failures, the test's own doing: a request in flight while the test had the ingress Envoy stopped (from its SIGTERM until /ready answered LIVE); a 200 each of whose hops is the instance the definition on either side of one of our lane writes names (the Envoys on the path take a write at slightly different moments), the write sent before the answer came and acknowledged at most ${run.propagationWindowMs / 1000} s before the request was sent. A control-plane restart is never an excuse: Envoys keep their config meanwhile.`,
     '',
     ...requestSection(run, verdicts),
     ...unexpectedSection(run, verdicts),

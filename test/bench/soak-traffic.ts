@@ -2,7 +2,7 @@
 // each recorded, then judged against the path the lane definitions of the moment give.
 import { meshGet } from '../../deploy/local/client.js';
 import type { Random } from '../support/seeded-random.js';
-import { CHURN_LANES, expectedPath, STEADY_DEF, STEADY_LANE, type LaneTimeline } from './soak-lanes.js';
+import { CHAIN, CHURN_LANES, expectedPath, STEADY_DEF, STEADY_LANE, type LaneDef, type LaneTimeline } from './soak-lanes.js';
 
 export interface RequestRecord {
   /** undefined: sent without x-lane. */
@@ -71,16 +71,24 @@ function overlaps(r: RequestRecord, w: Window): boolean {
 /**
  * ok: 200 and the path the lane's definition acknowledged last before the request was sent gives.
  * Expected (the test's own doing): any failure of a request in flight while the test had the
- * ingress Envoy stopped (SIGTERM until it answered /ready LIVE again); a 200 whose path is that of
- * a definition on either side of one of our lane writes sent before the answer and acknowledged at
- * most `windowMs` before the request. Everything else is unexpected.
+ * ingress Envoy stopped (SIGTERM until it answered /ready LIVE again); a 200 each of whose hops is
+ * the instance a definition on either side of one of our lane writes names, the write sent before
+ * the answer and acknowledged at most `windowMs` before the request. Everything else is unexpected.
  */
 export function judge(r: RequestRecord, timeline: LaneTimeline, ingressDown: readonly Window[], windowMs: number): Verdict {
   const defAt = (t: number) => (r.lane === undefined ? null : r.lane === STEADY_LANE ? STEADY_DEF : timeline.at(r.lane, t));
   if (r.status === 200 && r.path === expectedPath(defAt(r.t0))) return 'ok';
   if (ingressDown.some((w) => overlaps(r, w))) return 'expected: ingress Envoy restarting';
   if (r.status === 200 && r.lane !== undefined && r.lane !== STEADY_LANE) {
-    if (timeline.propagating(r.lane, r.t0, r.t1, windowMs).some((def) => expectedPath(def) === r.path)) return 'expected: lane write propagating';
+    if (eachHopFrom(r.path, timeline.propagating(r.lane, r.t0, r.t1, windowMs))) return 'expected: lane write propagating';
   }
   return 'unexpected';
+}
+
+/** Whether every hop of `path` is the instance one of `defs` names for that service (proxies on the path take a write at slightly different moments). */
+function eachHopFrom(path: string, defs: readonly LaneDef[]): boolean {
+  if (defs.length === 0) return false;
+  const hops = path.split(' ');
+  const options = defs.map((def) => expectedPath(def).split(' '));
+  return hops.length === CHAIN.length && hops.every((hop, i) => options.some((o) => o[i] === hop));
 }

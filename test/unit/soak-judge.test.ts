@@ -32,6 +32,9 @@ test('a request is ok, the test\'s own doing, or unexpected', () => {
     [req('soak-0', 29_995, 200, B), 'expected: lane write propagating'],
     [req('soak-0', 31_000, 200, B), 'ok'],
     [req('soak-0', 31_000, 200, A), 'expected: lane write propagating'],
+    // The ingress and frontend still on the old definition, orders' sidecar already on the new one.
+    [req('soak-0', 30_010, 200, 'frontend/stable orders/pool-a payments/pool-b'), 'expected: lane write propagating'],
+    [req('soak-0', 30_010, 200, 'frontend/pool-a orders/pool-a payments/stable'), 'unexpected'],
     [req('soak-1', 3000, 200, STABLE), 'ok'],
     [req('soak-1', 3000, 200, A), 'unexpected'],
     [req('steady', 3000, 200, A), 'ok'],
