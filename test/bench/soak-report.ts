@@ -37,6 +37,8 @@ export interface SoakRun {
   final: VersionCheck;
   /** Sum of every Envoy's *.update_rejected counters at the end (the restarted ingress counts from its restart). */
   rejectedUpdates: number;
+  /** "node cluster counter value" for the upstream failure counters that are not 0 at the end (clusters still present). */
+  upstreamFailures: string[];
   ingressVersions: string;
 }
 
@@ -138,6 +140,7 @@ export function soakReport(run: SoakRun): { markdown: string; summary: string; p
     ...disruptionSection(run),
     '',
     `At the end: versions consistent ${run.final.consistent} (${run.final.mismatches.join('; ') || 'every Envoy'}); NACKs (sum of *.update_rejected over all Envoys): ${run.rejectedUpdates}; ingress runs ${run.ingressVersions}.`,
+    `Upstream failure counters not 0 at the end (clusters that still exist; the ingress counts from its restart): ${run.upstreamFailures.join('; ') || 'none'}.`,
     '',
     '## Lane churn',
     '',

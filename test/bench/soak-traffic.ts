@@ -48,7 +48,9 @@ export class Traffic {
       const t0 = Date.now();
       const answer = await meshGet(this.url, lane ? { 'x-lane': lane } : {}).catch((err: Error) => ({ status: 0, path: `error: ${err.message}` }));
       const t1 = Date.now();
-      this.records.push({ lane, t0, t1, status: answer.status, path: answer.status === 200 ? answer.path : answer.path.slice(0, 200) });
+      // A failed answer keeps the app's error (which callee failed, and what its sidecar said).
+      const failure = 'error' in answer && answer.error ? `${answer.path} (error: ${answer.error})` : answer.path;
+      this.records.push({ lane, t0, t1, status: answer.status, path: answer.status === 200 ? answer.path : failure.slice(0, 400) });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, periodMs - (t1 - t0))));
     }
   }

@@ -138,13 +138,22 @@ class Soak {
   }
 }
 
-async function rejectedUpdates(sm: SoakMesh): Promise<number> {
-  let total = 0;
+// Upstream failures an Envoy counts per cluster: where an unexpected 5xx came from.
+const UPSTREAM_FAILURES = /^cluster\.(.+)\.(upstream_cx_destroy_remote_with_active_rq|upstream_rq_rx_reset|upstream_rq_tx_reset|upstream_cx_connect_fail|upstream_rq_timeout|upstream_rq_5xx)$/;
+
+/** NACKs (every Envoy's *.update_rejected) and the non-zero upstream failure counters of clusters that still exist. */
+async function envoyCounters(sm: SoakMesh): Promise<{ rejected: number; upstreamFailures: string[] }> {
+  let rejected = 0;
+  const upstreamFailures: string[] = [];
   for (const p of sm.proxies()) {
     const stats = (await (await fetch(`http://127.0.0.1:${p.adminPort}/stats?format=json`)).json()) as { stats: Array<{ name?: string; value?: number }> };
-    for (const s of stats.stats) if (s.name?.endsWith('.update_rejected')) total += s.value ?? 0;
+    for (const s of stats.stats) {
+      if (s.name?.endsWith('.update_rejected')) rejected += s.value ?? 0;
+      const m = s.name?.match(UPSTREAM_FAILURES);
+      if (m && s.value) upstreamFailures.push(`${p.nodeId} ${m[1]} ${m[2]} ${s.value}`);
+    }
   }
-  return total;
+  return { rejected, upstreamFailures };
 }
 
 async function main(): Promise<void> {
@@ -173,10 +182,11 @@ async function main(): Promise<void> {
     const startedAt = new Date();
     await soak.run(MINUTES * 60_000);
     const final = await checkVersions(sm.mesh.apiUrl, sm.proxies(), VERSION_TIMEOUT_MS);
+    const counters = await envoyCounters(sm);
     const run: SoakRun = {
       startedAt, minutes: MINUTES, rate: RATE, seed: SEED, envoys: sm.proxies().length, propagationWindowMs: PROPAGATION_WINDOW_MS,
       records: soak.traffic.records, timeline: soak.timeline, churn: soak.churn.tally, cpDown: soak.cpDown, ingressDown: soak.ingressDown,
-      disruptions: soak.disruptions, samples: soak.samples, final, rejectedUpdates: await rejectedUpdates(sm),
+      disruptions: soak.disruptions, samples: soak.samples, final, rejectedUpdates: counters.rejected, upstreamFailures: counters.upstreamFailures,
       ingressVersions: await envoyVersions(sm.mesh.ingress.adminPort),
     };
     const out = resolve(args.out ?? `test/bench/results/soak-${startedAt.toISOString().slice(0, 10)}.md`);
