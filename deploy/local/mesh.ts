@@ -23,6 +23,8 @@ export interface MeshOptions {
   ingressDomain?: string;
   /** settings.hopRecords: proxies stream hop records to the control plane (laneway doctor). */
   hopRecords?: boolean;
+  /** A compiled main.js run with plain node, as production runs (the soak); default: the source through tsx. */
+  controlPlaneMain?: string;
 }
 
 export interface Instance {
@@ -66,7 +68,8 @@ export class LocalMesh {
       this.apiPort = await port(this.opts.ports, 8080);
       this.xdsPort = await port(this.opts.ports, 18000);
     }
-    const args = ['--import', 'tsx', MAIN, '--api-port', String(this.apiPort), '--xds-port', String(this.xdsPort)];
+    const main = this.opts.controlPlaneMain ? [this.opts.controlPlaneMain] : ['--import', 'tsx', MAIN];
+    const args = [...main, '--api-port', String(this.apiPort), '--xds-port', String(this.xdsPort)];
     args.push('--host', HOST, '--data-dir', join(this.opts.workDir, 'data'));
     this.controlPlane = startProcess('control-plane', process.execPath, args, join(this.opts.workDir, 'logs/control-plane.log'));
     await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60000);
@@ -118,9 +121,10 @@ export class LocalMesh {
     instance.app = await this.startApp(instance);
   }
 
+  /** Starts the ingress; again after its Envoy stopped, on the same ports. */
   async startIngress(): Promise<void> {
-    const listenPort = await port(this.opts.ports, 10000);
-    const adminPort = await port(this.opts.ports, 19000);
+    const listenPort = this.ingress?.port ?? (await port(this.opts.ports, 10000));
+    const adminPort = this.ingress?.adminPort ?? (await port(this.opts.ports, 19000));
     const envoy = await this.startEnvoy('ingress', 'ingress', { NODE_ID: 'ingress', LISTENER_PORT: listenPort, ADMIN_PORT: adminPort });
     this.ingress = { port: listenPort, adminPort, envoy };
     await waitForEnvoyLive(adminPort, 'ingress');

@@ -1,4 +1,4 @@
-// Hostile ADS streams for the xDS fuzzer (test/unit/xds-fuzz.test.ts): a seeded PRNG, and one
+// Hostile ADS streams for the xDS fuzzer (test/e2e/xds-fuzz.test.ts): a seeded PRNG, and one
 // random abusive stream per call (SotW, delta, raw bytes, slow reader), each reporting how it ended.
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Client, credentials, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';

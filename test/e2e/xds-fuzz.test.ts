@@ -1,8 +1,11 @@
 // xDS under hostile input: a seeded fuzzer drives SotW, delta and raw-byte ADS streams of the real
-// server (in this process) with malformed sequences, while a well-behaved SotW and delta client stay
-// connected. Invariants: no uncaught exception or unhandled rejection; the reference clients get each
-// snapshot published during the abuse; every stream the server ends gets a clear status; the heap
-// returns near its baseline. LANEWAY_XDS_FUZZ_SECONDS (default 20) sets the abuse time,
+// server (in this process) with malformed sequences, while a well-behaved SotW and delta client and a
+// real Envoy (an ingress, lanes published to it each round) stay connected. Invariants: no uncaught
+// exception or unhandled rejection; the reference clients get each snapshot published during the
+// abuse; the Envoy stays connected, never NACKs, routes each round's new lane by x-lane, answers every
+// request sent through it meanwhile, and ends on the versions the server holds; every stream the
+// server ends gets a clear status; the heap returns near its baseline.
+// LANEWAY_XDS_FUZZ_SECONDS (default 30) sets the abuse time,
 // LANEWAY_XDS_FUZZ_SEED the seed; LANEWAY_XDS_FUZZ_REPORT a file for the run's summary as JSON.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -16,9 +19,11 @@ import { AdsClient } from '../support/ads-client.js';
 import { DeltaAdsClient } from '../support/delta-ads-client.js';
 import { cluster, endpointPort, endpoints, listener, resourceNames } from '../support/xds-fixtures.js';
 import { abandonBurst, deltaAbuse, rawCall, Prng, rawAbuse, rawClient, settle, slowReader, sotwAbuse, type StreamOutcome } from '../support/xds-fuzz-actions.js';
+import { ENVOY_NODE_ID, FuzzEnvoy } from '../support/xds-fuzz-envoy.js';
 import { startTestXds, type TestXds } from '../support/xds-harness.js';
+import { waitFor } from '../../deploy/local/processes.js';
 
-const SECONDS = Number(process.env.LANEWAY_XDS_FUZZ_SECONDS ?? 20);
+const SECONDS = Number(process.env.LANEWAY_XDS_FUZZ_SECONDS ?? 30);
 const SEED = Number(process.env.LANEWAY_XDS_FUZZ_SEED ?? 29);
 const STREAMS_PER_ROUND = 24;
 const SLOW_READERS_PER_ROUND = 3;
@@ -142,10 +147,18 @@ test('xDS survives hostile streams and keeps serving the well-behaved ones', { t
   });
   const gc = forceGc();
   const rng = new Prng(SEED);
-  const xds = await startTestXds();
+  let envoy: FuzzEnvoy | undefined;
+  const xds = await startTestXds({ groupForNode: (node) => envoy?.groupFor(node) ?? { group: typeof node.metadata.group === 'string' ? node.metadata.group : 'g' } });
   t.after(() => xds.close());
   let clusters = ['orders', 'payments'];
   xds.cache.setSnapshot('g', snapshotFor(clusters));
+  envoy = new FuzzEnvoy(xds.cache);
+  const realEnvoy = envoy;
+  t.after(() => realEnvoy.close());
+  const envoyEvents: string[] = [];
+  xds.server.status.on('disconnect', (e) => e.nodeId === ENVOY_NODE_ID && envoyEvents.push(`disconnect stream ${e.streamId}`));
+  xds.server.status.on('nack', (e) => e.nodeId === ENVOY_NODE_ID && envoyEvents.push(`NACK ${e.typeUrl}: ${e.error}`));
+  await realEnvoy.start(xds.server.port);
 
   const tally: Tally = { streams: 0, requests: 0, abandoned: 0, statuses: new Map(), unclear: [] };
   // One round first, so the baseline includes warmed code and pools rather than counting them as growth.
@@ -163,6 +176,9 @@ test('xDS survives hostile streams and keeps serving the well-behaved ones', { t
   dref.request({ typeUrl: CDS, subscribe: ['*'] });
   await deltaSees(dref, 'orders');
 
+  realEnvoy.startTraffic();
+  const envoyHealth: string[] = [];
+  let lanes: string[] = [];
   const started = Date.now();
   let round = 1;
   for (; Date.now() - started < SECONDS * 1000; round++) {
@@ -171,22 +187,35 @@ test('xDS survives hostile streams and keeps serving the well-behaved ones', { t
     // Publish while the abuse is in flight; the reference clients must get it regardless.
     clusters = [...clusters.filter(() => rng.chance(0.8)).slice(-20), `c${round}`];
     xds.cache.setSnapshot('g', snapshotFor(clusters));
+    lanes = [...lanes.slice(-4), `r${round}`];
+    realEnvoy.publish(lanes);
     await abuse;
     await served(xds, round, [ref, dref], async () => {
       await sotwSees(ref, clusters);
       await sotwEndpointsOf(ref, `c${round}`, 9000 + clusters.length - 1);
       await deltaSees(dref, `c${round}`);
+      const lane = `r${round}`;
+      await waitFor(`the Envoy to route x-lane ${lane}`, async () => (await realEnvoy.route(lane)) === `web/${lane} lane-instance`, 10_000, 20);
     });
+    const health = await realEnvoy.health();
+    if (health.connected !== 1 || health.rejected !== 0) envoyHealth.push(`round ${round}: connected_state ${health.connected}, update_rejected ${health.rejected}`);
     // The test clients keep every response; drop them so the heap check measures the server.
     ref.responses.length = 0;
     dref.responses.length = 0;
   }
+  const traffic = await realEnvoy.stopTraffic();
+  const envoyGroup = xds.server.status.forNode(ENVOY_NODE_ID)[0]?.group ?? '';
+  const servedVersions = Object.fromEntries([...xds.cache.getSnapshot(envoyGroup)?.types ?? []].filter(([t]) => t !== EDS).sort(([a], [b]) => (a < b ? -1 : 1)).map(([t, s]) => [t, [s.version]]));
+  // The last CDS push may still hold removed clusters (make before break); the release follows the RDS ACK.
+  await waitFor('the Envoy to apply the served versions', async () => JSON.stringify(await realEnvoy.runningVersions()) === JSON.stringify(servedVersions), 10_000, 100).catch(() => {});
+  const running = await realEnvoy.runningVersions();
   await new Promise((resolve) => setTimeout(resolve, 500));
   const heapAfter = await settledHeap(gc);
   const summary = {
     seed: SEED, seconds: SECONDS, rounds: round - 1, streams: tally.streams, abandoned: tally.abandoned, requests: tally.requests,
     heapBeforeMiB: +(heapBefore / 2 ** 20).toFixed(1), heapAfterMiB: +(heapAfter / 2 ** 20).toFixed(1),
     trackedProxies: xds.server.status.list().length,
+    envoy: { requests: traffic.sent, failed: traffic.failures.length, lanesRouted: round - 1, events: envoyEvents.length },
     statuses: Object.fromEntries([...tally.statuses].sort((a, b) => b[1] - a[1])),
   };
   if (process.env.LANEWAY_XDS_FUZZ_REPORT) writeFileSync(process.env.LANEWAY_XDS_FUZZ_REPORT, `${JSON.stringify(summary, null, 2)}\n`);
@@ -195,7 +224,12 @@ test('xDS survives hostile streams and keeps serving the well-behaved ones', { t
   assert.deepEqual(crashes, [], 'no uncaught exception or unhandled rejection');
   assert.deepEqual(tally.unclear, [], 'every stream the server ended got a clear status with details');
   assert.ok(heapAfter - heapBefore < HEAP_BOUND_BYTES, `heap grew ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB over the abuse`);
-  assert.deepEqual(xds.server.status.list().map((p) => p.nodeId).sort(), ['reference', 'reference-delta'], 'only the live proxies are tracked');
+  assert.deepEqual(xds.server.status.list().map((p) => p.nodeId).sort(), [ENVOY_NODE_ID, 'reference', 'reference-delta'], 'only the live proxies are tracked');
+  assert.deepEqual(envoyEvents, [], 'the Envoy kept its one stream and never NACKed');
+  assert.deepEqual(envoyHealth, [], 'the Envoy said it was connected, with no rejected update, after every round');
+  assert.deepEqual(traffic.failures, [], 'every request through the Envoy reached the instance its lane names');
+  assert.ok(traffic.sent > 0, 'requests went through the Envoy during the abuse');
+  assert.deepEqual(running, servedVersions, 'the Envoy runs the versions the server holds for it');
 });
 
 test('undecodable request bytes end the stream with INVALID_ARGUMENT saying why, on both methods', async (t) => {
