@@ -74,6 +74,9 @@ describe('dashboard in a real browser, on the demo mesh', () => {
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     await page.locator('#explain-title', { hasText: 'orders in feature-x' }).waitFor();
+    // The title changes at once; the reason once orders' explanation has come (never payments' meanwhile).
+    assert.match(await page.locator('.explain').innerText(), /Loading…|lane feature-x has its own instance of orders/);
+    await page.locator('.explain .reason', { hasText: 'orders' }).waitFor();
     assert.equal(await page.locator('.explain .reason').innerText(), 'lane feature-x has its own instance of orders');
   });
 

@@ -34,11 +34,17 @@ function onGridKey(e, explain) {
 }
 
 function Explanation({ target, onClose }) {
-  const [answer, setAnswer] = useState(undefined);
+  // Each answer is kept with the cell it explains: a render before the new fetch starts, or a slow
+  // answer for a cell clicked earlier, must not show one cell's explanation under another's title.
+  const key = `${target.lane}/${target.service}`;
+  const [held, setHeld] = useState({ key: undefined, answer: undefined });
   useEffect(() => {
-    setAnswer(undefined);
-    get(`/v1/explain?service=${encodeURIComponent(target.service)}&lane=${encodeURIComponent(target.lane)}`).then(setAnswer, (e) => setAnswer({ error: e.message }));
-  }, [target.service, target.lane]);
+    let current = true;
+    const keep = (answer) => current && setHeld({ key, answer });
+    get(`/v1/explain?service=${encodeURIComponent(target.service)}&lane=${encodeURIComponent(target.lane)}`).then(keep, (e) => keep({ error: e.message }));
+    return () => { current = false; };
+  }, [key]);
+  const answer = held.key === key ? held.answer : undefined;
   return html`<aside class="card explain" aria-labelledby="explain-title" aria-live="polite">
     <h2 id="explain-title" tabindex="-1">${target.service} in ${target.lane}</h2>
     ${answer === undefined && html`<p>Loading…</p>`}
