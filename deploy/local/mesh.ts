@@ -25,6 +25,10 @@ export interface MeshOptions {
   hopRecords?: boolean;
   /** A compiled main.js run with plain node, as production runs (the soak); default: the source through tsx. */
   controlPlaneMain?: string;
+  /** Node options before the control plane's main (the soak preloads its GC probe). */
+  controlPlaneNodeArgs?: string[];
+  /** Extra environment for the control plane. */
+  controlPlaneEnv?: Record<string, string>;
 }
 
 export interface Instance {
@@ -69,9 +73,10 @@ export class LocalMesh {
       this.xdsPort = await port(this.opts.ports, 18000);
     }
     const main = this.opts.controlPlaneMain ? [this.opts.controlPlaneMain] : ['--import', 'tsx', MAIN];
-    const args = [...main, '--api-port', String(this.apiPort), '--xds-port', String(this.xdsPort)];
+    const args = [...(this.opts.controlPlaneNodeArgs ?? []), ...main, '--api-port', String(this.apiPort), '--xds-port', String(this.xdsPort)];
     args.push('--host', HOST, '--data-dir', join(this.opts.workDir, 'data'));
-    this.controlPlane = startProcess('control-plane', process.execPath, args, join(this.opts.workDir, 'logs/control-plane.log'));
+    const env = this.opts.controlPlaneEnv && { ...process.env, ...this.opts.controlPlaneEnv };
+    this.controlPlane = startProcess('control-plane', process.execPath, args, join(this.opts.workDir, 'logs/control-plane.log'), env);
     await waitFor('the control plane to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60000);
   }
 

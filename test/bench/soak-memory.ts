@@ -1,6 +1,7 @@
 // The control plane's memory during the soak: RSS (from /proc) and V8 heap in use (from its own
-// /metrics) sampled per process, and the slope per minute by least squares.
-import { readFileSync } from 'node:fs';
+// /metrics) sampled per process, the heap still in use after a full GC (its GC probe,
+// soak-gc-probe.cjs), and the slope per minute by least squares.
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface MemorySample {
   /** Which control-plane process (1 = the first; each restart starts the next). */
@@ -9,6 +10,8 @@ export interface MemorySample {
   t: number;
   rssMiB: number;
   heapMiB: number;
+  /** Heap in use right after a full GC: the live heap (only on some samples). */
+  liveHeapMiB?: number;
 }
 
 /** VmRSS of a live process, in MiB. */
@@ -23,11 +26,30 @@ async function heapUsedMiB(apiUrl: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? NaN) / 2 ** 20;
 }
 
-/** A sample, or undefined when the process is gone or not answering (a restart under way). */
-export async function sampleMemory(incarnation: number, pid: number, apiUrl: string): Promise<MemorySample | undefined> {
+/** Asks the process's GC probe for a full GC and waits (up to 5 s) for the heap it then reports. */
+async function liveHeapMiB(pid: number, gcFile: string): Promise<number | undefined> {
+  const since = Date.now();
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 5000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (!existsSync(gcFile)) continue;
+    const lines = readFileSync(gcFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; t: number; heapUsed: number });
+    const answer = lines.filter((l) => l.pid === pid && l.t >= since).at(-1);
+    if (answer) return answer.heapUsed / 2 ** 20;
+  }
+  return undefined;
+}
+
+/**
+ * A sample, or undefined when the process is gone or not answering (a restart under way). With
+ * `gcFile`, the process is also made to run a full GC and the live heap is recorded.
+ */
+export async function sampleMemory(incarnation: number, pid: number, apiUrl: string, gcFile?: string): Promise<MemorySample | undefined> {
   try {
     const heapMiB = await heapUsedMiB(apiUrl);
-    return { incarnation, pid, t: Date.now(), rssMiB: rssMiB(pid), heapMiB };
+    const sample: MemorySample = { incarnation, pid, t: Date.now(), rssMiB: rssMiB(pid), heapMiB };
+    const live = gcFile === undefined ? undefined : await liveHeapMiB(pid, gcFile);
+    return live === undefined ? sample : { ...sample, liveHeapMiB: live };
   } catch {
     return undefined;
   }
@@ -57,6 +79,10 @@ export interface MemoryFit {
   /** MiB per minute. */
   rssSlope: number;
   heapSlope: number;
+  liveFirst: number;
+  liveLast: number;
+  /** Slope of the heap in use after a full GC: the leak measure. */
+  liveSlope: number;
 }
 
 /** Samples of a process's first `warmupMs` (start-up: JIT, caches, first snapshots) are left out. */
@@ -66,7 +92,8 @@ function steady(samples: readonly MemorySample[], warmupMs: number): MemorySampl
   return samples.filter((s) => s.t - started.get(s.incarnation)! >= warmupMs);
 }
 
-function fit(incarnation: number | 'all', samples: readonly MemorySample[], key: 'rssMiB' | 'heapMiB'): number {
+function fit(incarnation: number | 'all', all: readonly MemorySample[], key: 'rssMiB' | 'heapMiB' | 'liveHeapMiB'): number {
+  const samples = all.filter((s) => s[key] !== undefined) as Array<MemorySample & Record<typeof key, number>>;
   if (incarnation !== 'all') return slope(samples.map((s) => [s.t / 60_000, s[key]] as const));
   // One slope for all processes, each with its own level: every process's samples centred on its own means.
   const centred: Array<[number, number]> = [];
@@ -92,5 +119,8 @@ export function memoryFits(samples: readonly MemorySample[], warmupMs: number): 
     rssLast: own.at(-1)?.rssMiB ?? NaN,
     rssSlope: fit(incarnation, own, 'rssMiB'),
     heapSlope: fit(incarnation, own, 'heapMiB'),
+    liveFirst: own.find((s) => s.liveHeapMiB !== undefined)?.liveHeapMiB ?? NaN,
+    liveLast: own.filter((s) => s.liveHeapMiB !== undefined).at(-1)?.liveHeapMiB ?? NaN,
+    liveSlope: fit(incarnation, own, 'liveHeapMiB'),
   }));
 }

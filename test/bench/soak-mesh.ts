@@ -2,13 +2,14 @@
 // instances of the demo chain, a steady lane, and the disruptions the soak causes (control-plane
 // restarts by SIGTERM and SIGKILL on the same data directory, an ingress Envoy restart).
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LocalMesh } from '../../deploy/local/mesh.js';
 import { SERVICE_PORT, demoSpec } from '../../deploy/demo/topology.js';
 import { waitForAnswer } from '../../deploy/local/client.js';
 import { CHAIN, POOL, STEADY_DEF, STEADY_LANE, expectedPath } from './soak-lanes.js';
 import type { Proxy } from './soak-versions.js';
 
+const GC_PROBE = resolve(import.meta.dirname, 'soak-gc-probe.cjs');
 export const COMPILED_MAIN = resolve(import.meta.dirname, '../../dist/control-plane/src/main.js');
 
 export interface Restart {
@@ -27,10 +28,16 @@ async function ok(res: Promise<{ status: number; body: unknown }>, what: string)
 
 export class SoakMesh {
   readonly mesh: LocalMesh;
+  /** Where the control plane's GC probe (soak-gc-probe.cjs) appends the heap in use after a full GC. */
+  readonly gcFile: string;
 
   constructor(workDir: string) {
     if (!existsSync(COMPILED_MAIN)) throw new Error(`${COMPILED_MAIN} is missing: run npm run build first (npm run soak does)`);
-    this.mesh = new LocalMesh({ workDir, ports: 'free', controlPlaneMain: COMPILED_MAIN });
+    this.gcFile = join(workDir, 'gc-samples.jsonl');
+    this.mesh = new LocalMesh({
+      workDir, ports: 'free', controlPlaneMain: COMPILED_MAIN,
+      controlPlaneNodeArgs: ['--expose-gc', '--require', GC_PROBE], controlPlaneEnv: { LANEWAY_SOAK_GC_FILE: this.gcFile },
+    });
   }
 
   /** Control plane, stable and pool instances with sidecars, services, settings, the steady lane, the ingress. */

@@ -1,6 +1,7 @@
 // The soak's markdown report: requests by verdict, disruptions with the xDS versions around them,
 // lane churn, and the control plane's memory slopes.
 import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { expectedPath, STEADY_DEF, STEADY_LANE, type ChurnTally, type LaneTimeline } from './soak-lanes.js';
 import { memoryFits, type MemorySample } from './soak-memory.js';
 import { judge, type RequestRecord, type Verdict, type Window } from './soak-traffic.js';
@@ -8,6 +9,8 @@ import type { VersionCheck } from './soak-versions.js';
 
 /** Samples of a process's first 30 s are left out of the memory fits. */
 const WARMUP_MS = 30_000;
+/** Flat memory: the live heap (after a full GC) grows at most this much per minute, pooled over processes. */
+const FLAT_LIVE_HEAP_MIB_PER_MIN = 0.1;
 
 export interface Disruption {
   what: string;
@@ -40,6 +43,8 @@ export interface SoakRun {
   /** "node cluster counter value" for the upstream failure counters that are not 0 at the end (clusters still present). */
   upstreamFailures: string[];
   ingressVersions: string;
+  /** 1-minute load average at the start and at the end of the run. */
+  loadAverages: [number, number];
 }
 
 function tool(cmd: string, args: string[]): string {
@@ -100,10 +105,10 @@ function disruptionSection(run: SoakRun): string[] {
 }
 
 function memorySection(run: SoakRun): string[] {
-  const lines = ['| control-plane process | samples | minutes fitted | RSS first / last (MiB) | RSS slope (MiB/min) | heap used slope (MiB/min) |', '|---|---|---|---|---|---|'];
+  const lines = ['| control-plane process | samples | minutes fitted | RSS first / last (MiB) | RSS slope (MiB/min) | heap used slope (MiB/min) | live heap first / last (MiB) | live heap slope (MiB/min) |', '|---|---|---|---|---|---|---|---|'];
   for (const f of memoryFits(run.samples, WARMUP_MS)) {
     const name = f.incarnation === 'all' ? 'all, pooled (one slope, each process at its own level)' : `#${f.incarnation}`;
-    lines.push(`| ${name} | ${f.samples} | ${f1(f.minutes)} | ${f1(f.rssFirst)} / ${f1(f.rssLast)} | ${f2(f.rssSlope)} | ${f2(f.heapSlope)} |`);
+    lines.push(`| ${name} | ${f.samples} | ${f1(f.minutes)} | ${f1(f.rssFirst)} / ${f1(f.rssLast)} | ${f2(f.rssSlope)} | ${f2(f.heapSlope)} | ${f1(f.liveFirst)} / ${f1(f.liveLast)} | ${f2(f.liveSlope)} |`);
   }
   return lines;
 }
@@ -112,9 +117,10 @@ export function soakReport(run: SoakRun): { markdown: string; summary: string; p
   const verdicts = run.records.map((r) => judge(r, run.timeline, run.ingressDown, run.propagationWindowMs));
   const unexpected = verdicts.filter((v) => v === 'unexpected').length;
   const versionsOk = run.final.consistent && run.disruptions.every((d) => d.after.consistent && d.sameAsBefore);
-  const passed = unexpected === 0 && versionsOk && run.rejectedUpdates === 0 && run.churn.failures.length === 0;
   const pooled = memoryFits(run.samples, WARMUP_MS).at(-1)!;
-  const summary = `${run.records.length} requests, ${unexpected} unexpected failures, versions consistent: ${versionsOk}, NACKs: ${run.rejectedUpdates}, RSS slope ${f2(pooled.rssSlope)} MiB/min: ${passed ? 'PASS' : 'FAIL'}`;
+  const flat = Math.abs(pooled.liveSlope) <= FLAT_LIVE_HEAP_MIB_PER_MIN;
+  const passed = unexpected === 0 && versionsOk && run.rejectedUpdates === 0 && run.churn.failures.length === 0 && flat;
+  const summary = `${run.records.length} requests, ${unexpected} unexpected failures, versions consistent: ${versionsOk}, NACKs: ${run.rejectedUpdates}, live heap slope ${f2(pooled.liveSlope)} MiB/min (flat: ${flat}), RSS slope ${f2(pooled.rssSlope)} MiB/min: ${passed ? 'PASS' : 'FAIL'}`;
   const c = run.churn;
   const markdown = [
     `# Soak, ${run.minutes} minutes (${run.startedAt.toISOString().slice(0, 10)})`,
@@ -122,7 +128,7 @@ export function soakReport(run: SoakRun): { markdown: string; summary: string; p
     `\`npm run soak -- --minutes ${run.minutes} --rate ${run.rate} --seed ${run.seed}\` at commit ${tool('git', ['rev-parse', '--short', 'HEAD'])}, started ${run.startedAt.toISOString()};`,
     `node ${process.version}, ${tool('envoy', ['--version']).replace(/^.*version: /, 'envoy ')}. The control plane ran from dist/ (plain node, as in production) with ${run.envoys} real Envoys`,
     '(the ingress and 7 sidecars: stable frontend, orders, payments; pool instances frontend/pool-a, orders/pool-a, orders/pool-b, payments/pool-b), all on loopback.',
-    'The machine has 2 cores and was shared with 3 other helpers running builds and test suites, so latencies include their load.',
+    `The machine has ${cpus().length} cores; load average (1 min) ${run.loadAverages.map((l) => l.toFixed(2)).join(' at the start, ')} at the end: other work on the machine shows in the latencies.`,
     '',
     `**Result: ${passed ? 'pass' : 'FAIL'}.** ${summary}.`,
     '',
@@ -148,7 +154,7 @@ export function soakReport(run: SoakRun): { markdown: string; summary: string; p
     '',
     '## Control-plane memory',
     '',
-    `RSS (/proc/<pid>/status) and V8 heap in use (its /metrics, nodejs_heap_size_used_bytes) every 5 s; slopes by least squares, each process's first ${WARMUP_MS / 1000} s left out. Restarts fall in the first 40 % of the run, so the last process runs the longest.`,
+    `RSS (/proc/<pid>/status) and V8 heap in use (its /metrics, nodejs_heap_size_used_bytes) every 5 s; every 30 s also the live heap: the heap still in use right after a full GC, which the soak asks of the control plane through its GC probe (test/bench/soak-gc-probe.cjs, preloaded with --expose-gc). Slopes by least squares, each process's first ${WARMUP_MS / 1000} s left out. Restarts fall in the first 40 % of the run, so the last process runs the longest. Flat memory: a pooled live-heap slope of at most ${FLAT_LIVE_HEAP_MIB_PER_MIN} MiB/min (heap in use and RSS include garbage not yet collected and memory V8 keeps, so their slopes are shown, not judged).`,
     '',
     ...memorySection(run),
     '',

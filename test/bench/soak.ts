@@ -4,7 +4,7 @@
 // Envoy restart; reports failed requests (the test's own doing or not), memory slopes and xDS
 // versions across reconnects to test/bench/results/soak-<date>.md. Not part of npm test.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Random } from '../support/seeded-random.js';
@@ -28,6 +28,7 @@ const RATE = Number(args.rate);
 const SEED = Number(args.seed);
 const CHURN_EVERY_MS = 2000;
 const SAMPLE_EVERY_MS = 5000;
+const LIVE_HEAP_EVERY = 6;
 /** How long after a lane write's acknowledgement a request may still meet the definition before it. */
 const PROPAGATION_WINDOW_MS = 10_000;
 const VERSION_TIMEOUT_MS = 30_000;
@@ -80,7 +81,9 @@ class Soak {
     while (!this.done) {
       const pid = this.sm.pid();
       if (!this.pids.includes(pid)) this.pids.push(pid);
-      const s = await sampleMemory(this.pids.indexOf(pid) + 1, pid, this.sm.mesh.apiUrl);
+      // Every LIVE_HEAP_EVERY-th sample also runs a full GC in the control plane (a few ms) for its live heap.
+      const gc = this.samples.length % LIVE_HEAP_EVERY === 0 ? this.sm.gcFile : undefined;
+      const s = await sampleMemory(this.pids.indexOf(pid) + 1, pid, this.sm.mesh.apiUrl, gc);
       if (s) this.samples.push(s);
       await sleep(SAMPLE_EVERY_MS);
     }
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
     console.log(`soak: mesh up (${sm.proxies().length} Envoys), running ${MINUTES} min at ${RATE} requests/s; work dir ${workDir}`);
     const soak = new Soak(sm);
     const startedAt = new Date();
+    const loadAtStart = loadavg()[0]!;
     await soak.run(MINUTES * 60_000);
     const final = await checkVersions(sm.mesh.apiUrl, sm.proxies(), VERSION_TIMEOUT_MS);
     const counters = await envoyCounters(sm);
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
       records: soak.traffic.records, timeline: soak.timeline, churn: soak.churn.tally, cpDown: soak.cpDown, ingressDown: soak.ingressDown,
       disruptions: soak.disruptions, samples: soak.samples, final, rejectedUpdates: counters.rejected, upstreamFailures: counters.upstreamFailures,
       ingressVersions: await envoyVersions(sm.mesh.ingress.adminPort),
+      loadAverages: [loadAtStart, loadavg()[0]!],
     };
     const out = resolve(args.out ?? `test/bench/results/soak-${startedAt.toISOString().slice(0, 10)}.md`);
     const report = soakReport(run);
