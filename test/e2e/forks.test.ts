@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { freePort, waitFor } from '../../deploy/local/processes.js';
+import { waitFor } from '../../deploy/local/processes.js';
 import { KubeApiServer } from '../support/kube-apiserver.js';
 import { KubeMesh, type Replica } from '../support/kube-mesh.js';
 import { get, waitForPath } from '../support/mesh-client.js';
@@ -59,12 +59,7 @@ describe('lane forks with a real API server', () => {
 
   before(async () => {
     kube = await KubeApiServer.start();
-    mesh = new KubeMesh(kube, workDir);
-    mesh.appPort = await freePort('127.0.0.1');
-    await mesh.installCrd();
-    await mesh.createService('frontend', { name: 'http' });
-    await mesh.createService('orders', { name: 'http' });
-    await mesh.createService('payments', { name: 'grpc', appProtocol: 'grpc' });
+    mesh = await KubeMesh.withDemoServices(kube, workDir);
     await mesh.api('POST', DEPLOYMENTS, stableDeployment('orders', ['orders']));
     await mesh.api('POST', DEPLOYMENTS, stableDeployment('payments', ['payments', 'worker']));
     mkdirSync(settings);

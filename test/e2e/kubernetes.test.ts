@@ -24,12 +24,7 @@ describe('kubernetes mode with a real API server', () => {
 
   before(async () => {
     kube = await KubeApiServer.start();
-    mesh = new KubeMesh(kube, workDir);
-    mesh.appPort = await freePort('127.0.0.1');
-    await mesh.installCrd();
-    await mesh.createService('frontend', { name: 'http' });
-    await mesh.createService('orders', { name: 'http' });
-    await mesh.createService('payments', { name: 'grpc', appProtocol: 'grpc' });
+    mesh = await KubeMesh.withDemoServices(kube, workDir);
     await mesh.putLane('feature-x', { owner: 'e2e', description: 'orders under test' });
     const settings = join(workDir, 'settings');
     mkdirSync(settings);

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { meshGet } from '../../deploy/local/client.js';
-import { freePort, waitFor } from '../../deploy/local/processes.js';
+import { waitFor } from '../../deploy/local/processes.js';
 import { KubeApiServer } from './kube-apiserver.js';
 import { KubeMesh, NS } from './kube-mesh.js';
 
@@ -18,13 +18,9 @@ export interface ForkMesh { kube: KubeApiServer; mesh: KubeMesh; api: string }
 /** Services, the stable payments Deployment, one replica, stable pods and the ingress, routing stable. */
 export async function startForkMesh(workDir: string): Promise<ForkMesh> {
   const kube = await KubeApiServer.start();
-  const mesh = new KubeMesh(kube, workDir);
+  let mesh: KubeMesh | undefined;
   try {
-    mesh.appPort = await freePort('127.0.0.1');
-    await mesh.installCrd();
-    await mesh.createService('frontend', { name: 'http' });
-    await mesh.createService('orders', { name: 'http' });
-    await mesh.createService('payments', { name: 'grpc', appProtocol: 'grpc' });
+    mesh = await KubeMesh.withDemoServices(kube, workDir);
     // The stable workload lanes fork; its pod is made by addPod (no controller-manager).
     await mesh.api('POST', DEPLOYMENTS, {
       metadata: { name: 'payments', labels: { app: 'payments' } },
@@ -38,10 +34,11 @@ export async function startForkMesh(workDir: string): Promise<ForkMesh> {
     await mesh.addPod('orders-0', 'orders', 'stable', '127.0.0.12');
     await mesh.addPod('payments-0', 'payments', 'stable', '127.0.0.14');
     await mesh.startIngress();
-    await waitFor('the stable path through the ingress', async () => (await meshGet(mesh.ingressUrl, {})).path === ALL_STABLE, 30000, 50);
+    const ingress = mesh.ingressUrl;
+    await waitFor('the stable path through the ingress', async () => (await meshGet(ingress, {})).path === ALL_STABLE, 30000, 50);
     return { kube, mesh, api: `http://127.0.0.1:${replica.apiPort}` };
   } catch (err) {
-    await mesh.stop();
+    await mesh?.stop();
     await kube.stop();
     throw err;
   }

@@ -39,6 +39,17 @@ export class KubeMesh {
     return res.body;
   }
 
+  /** A mesh on `kube` with the Lane CRD and the demo's Services (frontend, orders over HTTP; payments over gRPC). */
+  static async withDemoServices(kube: KubeApiServer, workDir: string): Promise<KubeMesh> {
+    const mesh = new KubeMesh(kube, workDir);
+    mesh.appPort = await freePort(HOST);
+    await mesh.installCrd();
+    await mesh.createService('frontend', { name: 'http' });
+    await mesh.createService('orders', { name: 'http' });
+    await mesh.createService('payments', { name: 'grpc', appProtocol: 'grpc' });
+    return mesh;
+  }
+
   async installCrd(): Promise<void> {
     const crd = parseAllDocuments(readFileSync(CRD_FILE, 'utf8'))[0]!.toJS();
     await this.api('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
