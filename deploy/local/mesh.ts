@@ -29,6 +29,12 @@ export interface MeshOptions {
   controlPlaneNodeArgs?: string[];
   /** Extra environment for the control plane. */
   controlPlaneEnv?: Record<string, string>;
+  /**
+   * Envoy's --drain-time-s: how long connections opened before a listener update keep its old
+   * config (Envoy's default 600 s, closed gradually). A test that needs a listener change to reach
+   * an app's kept-alive connection sets it short.
+   */
+  envoyDrainSeconds?: number;
 }
 
 export interface Instance {
@@ -84,6 +90,7 @@ export class LocalMesh {
     const file = join(this.opts.workDir, `${name}.envoy.yaml`);
     writeFileSync(file, renderBootstrap(kind, { ...vars, XDS_HOST: HOST, XDS_PORT: this.xdsPort, LISTENER_ADDRESS: HOST }));
     const args = ['-c', file, '--disable-hot-restart', '--concurrency', '1', '-l', this.opts.envoyLogLevel ?? 'warn'];
+    if (this.opts.envoyDrainSeconds !== undefined) args.push('--drain-time-s', String(this.opts.envoyDrainSeconds));
     // LANEWAY_LANE: the instance's lane, which spans carry as laneway.proxy_lane (translate/tracing.ts).
     const env = lane === undefined ? undefined : { ...process.env, LANEWAY_LANE: lane };
     return startProcess(name, this.opts.envoyBin ?? process.env.LANEWAY_ENVOY_BIN ?? 'envoy', args, join(this.opts.workDir, `logs/${name}.envoy.log`), env);

@@ -60,8 +60,9 @@ describe('fork status with a real API server', () => {
     deploymentName = deployment.metadata.name;
     await createForkPod(cluster.mesh, deployment, POD);
     await setPodStatus(cluster.mesh, POD, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' }] });
-    await waitFor('the fork status to name the pod', async () => (await forkStatus())?.reason === 'NotReady', 10000, 50);
     const message = `0/1 ready; not ready: ${POD} (ContainersNotReady: containers with unready status: [app])`;
+    // Before the status written above is seen, the pod is already NotReady ("phase Pending"): wait for the condition's words.
+    await waitFor('the fork status to name the pod and its condition', async () => (await forkStatus())?.message === message, 10000, 50);
     assert.deepEqual(await forkStatus(), { workload: 'Deployment/payments', deployment: deploymentName, ready: false, replicas: 1, readyReplicas: 0, images: { app: IMAGE }, reason: 'NotReady', message });
     const ready = (await laneObject()).status.conditions.find((c: { type: string }) => c.type === 'Ready');
     assert.deepEqual([ready.status, ready.reason, ready.message], ['False', 'ForksNotReady', `1 of 1 fork(s) not ready: Deployment/payments (NotReady: ${message})`]);

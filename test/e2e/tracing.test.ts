@@ -15,7 +15,9 @@ const TAGS = ['laneway.service', 'laneway.proxy_lane', 'laneway.lane', 'laneway.
 
 describe('lane-aware tracing (real Envoys, real OTLP receiver)', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'laneway-tracing-'));
-  const mesh = new LocalMesh({ workDir, ports: 'free', hopRecords: true });
+  // The tracing change is a listener update: the frontend app's kept-alive connection to its sidecar
+  // keeps the old listener (no tracer) until drained, which Envoy spreads over --drain-time-s.
+  const mesh = new LocalMesh({ workDir, ports: 'free', hopRecords: true, envoyDrainSeconds: 1 });
   const receiver = new OtlpReceiver();
 
   before(async () => {
