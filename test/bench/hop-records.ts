@@ -8,7 +8,7 @@
 // Writes test/bench/results/hop-records-<date>.md and prints it.
 // Env: LANEWAY_BENCH_SECONDS (8), LANEWAY_BENCH_ROUNDS (3).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +18,7 @@ import { renderBootstrap } from '../../control-plane/src/envoy/bootstrap.js';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
 import { startControlPlane } from '../../control-plane/src/runtime/control-plane.js';
 import type { PropagationView } from '../../control-plane/src/observe/view.js';
+import { cpuSeconds, workerThread } from './envoy-worker-cpu.js';
 import { upstreamBootstrap } from './routing-cost-config.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -77,22 +78,6 @@ function statusOf(port: number): Promise<number> {
       resolve(res.statusCode ?? 0);
     }).on('error', () => resolve(0));
   });
-}
-
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU seconds (user + system) a thread (/proc/<pid>/task/<tid>) has used so far. */
-function cpuSeconds(taskDir: string): number {
-  const fields = readFileSync(join(taskDir, 'stat'), 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** The Envoy's (only) worker thread. */
-function workerThread(pid: number): string {
-  const tasks = readdirSync(`/proc/${pid}/task`).map((tid) => `/proc/${pid}/task/${tid}`);
-  const worker = tasks.find((dir) => readFileSync(join(dir, 'comm'), 'utf8').startsWith('wrk:worker'));
-  if (!worker) throw new Error(`envoy ${pid} has no worker thread`);
-  return worker;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

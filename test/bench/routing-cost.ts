@@ -8,13 +8,13 @@
 // first. Writes test/bench/results/routing-cost-<date>.md and prints it.
 // Env: LANEWAY_BENCH_LANES (default 0,100,1000,10000), LANEWAY_BENCH_SECONDS (2),
 // LANEWAY_BENCH_ROUNDS (5), LANEWAY_BENCH_LOAD=node (skip wrk).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, waitFor, type Managed } from '../../deploy/local/processes.js';
+import { cpuSeconds, workerThread } from './envoy-worker-cpu.js';
 import { benchState, laneName, sidecarBootstrap, upstreamBootstrap, type Dispatch } from './routing-cost-config.js';
 import { pickLoadTool, runLoad } from './routing-cost-load.js';
 
@@ -65,22 +65,6 @@ function servedBy(port: number, headers: Record<string, string>): Promise<string
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU seconds (user + system) a thread (/proc/<pid>/task/<tid>) has used so far. */
-function cpuSeconds(taskDir: string): number {
-  const fields = readFileSync(join(taskDir, 'stat'), 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** Envoy's (only) worker thread, which does all the request work; the main thread does config and stats. */
-function workerThread(pid: number): string {
-  const tasks = readdirSync(`/proc/${pid}/task`).map((tid) => `/proc/${pid}/task/${tid}`);
-  const worker = tasks.find((dir) => readFileSync(join(dir, 'comm'), 'utf8').startsWith('wrk:worker'));
-  if (!worker) throw new Error(`envoy ${pid} has no worker thread`);
-  return worker;
-}
-
 interface Sidecar {
   row: Row;
   port: number;

@@ -99,7 +99,7 @@ describe('laneway lane create --wait', () => {
       const started = Date.now();
       const run = await laneway(url, ['lane', 'create', 'pr-42', '--wait', '--timeout', '1s']);
       assert.deepEqual([run.code, run.stderr], [9, 'laneway: timed out after 1s waiting for lane pr-42: Deployment/orders (NotReady: 0/1 ready; not ready: orders-pr-42-fork-7d9f8-x2x4q (ContainersNotReady: containers with unready status: [orders]))\n']);
-      assert.ok(Date.now() - started >= 1000 && Date.now() - started < 3000);
+      assert.ok(Date.now() - started >= 1000 && Date.now() - started < 10_000, 'waits the 1 s given, not the 5 min default');
     } finally {
       server.close();
     }
@@ -116,38 +116,27 @@ describe('laneway lane create --wait', () => {
     }
   });
 
-  test('laneway lane get prints each fork: ready n/m, images, reason and message', async () => {
-    const message = 'pod orders-pr-42-fork-7d9f8-x2x4q container orders is crash-looping (restarted 5 times; last exit: Error, code 1)';
-    const { url, server } = await standIn([{ status: 200, body: view([fork('CrashLoop', message)]) }]);
-    try {
-      const run = await laneway(url, ['lane', 'get', 'pr-42']);
-      assert.equal(run.stdout, [
-        'FIELD                    VALUE',
-        'name                     pr-42',
-        'fallback                 stable',
-        `fork Deployment/orders   0/1 ready; orders=registry.example/orders:pr-42; CrashLoop: ${message}`,
-        'resourceVersion          7',
-        '',
-      ].join('\n'));
-    } finally {
-      server.close();
-    }
-  });
-
-  test('laneway lane get before the status describes a fork: the image(s) it asks for', async () => {
-    const { url, server } = await standIn([{ status: 200, body: view() }]);
-    try {
-      const run = await laneway(url, ['lane', 'get', 'pr-42']);
-      assert.equal(run.stdout, [
-        'FIELD                    VALUE',
-        'name                     pr-42',
-        'fallback                 stable',
-        'fork Deployment/orders   status not reported yet; asks for registry.example/orders:pr-42',
-        'resourceVersion          7',
-        '',
-      ].join('\n'));
-    } finally {
-      server.close();
-    }
-  });
+  const crashLoop = 'pod orders-pr-42-fork-7d9f8-x2x4q container orders is crash-looping (restarted 5 times; last exit: Error, code 1)';
+  const getCases: Array<[string, unknown, string]> = [
+    ['each fork: ready n/m, images, reason and message', view([fork('CrashLoop', crashLoop)]), `0/1 ready; orders=registry.example/orders:pr-42; CrashLoop: ${crashLoop}`],
+    ['before the status describes a fork: the image(s) it asks for', view(), 'status not reported yet; asks for registry.example/orders:pr-42'],
+  ];
+  for (const [name, body, forkLine] of getCases) {
+    test(`laneway lane get prints ${name}`, async () => {
+      const { url, server } = await standIn([{ status: 200, body }]);
+      try {
+        const run = await laneway(url, ['lane', 'get', 'pr-42']);
+        assert.equal(run.stdout, [
+          'FIELD                    VALUE',
+          'name                     pr-42',
+          'fallback                 stable',
+          `fork Deployment/orders   ${forkLine}`,
+          'resourceVersion          7',
+          '',
+        ].join('\n'));
+      } finally {
+        server.close();
+      }
+    });
+  }
 });
