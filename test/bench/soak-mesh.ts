@@ -1,7 +1,7 @@
 // The soak's mesh: the local mesh (deploy/local) with the control plane from dist/, stable and pool
 // instances of the demo chain, a steady lane, and the disruptions the soak causes (control-plane
 // restarts by SIGTERM and SIGKILL on the same data directory, an ingress Envoy restart).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalMesh } from '../../deploy/local/mesh.js';
 import { SERVICE_PORT, demoSpec } from '../../deploy/demo/topology.js';
@@ -30,13 +30,17 @@ export class SoakMesh {
   readonly mesh: LocalMesh;
   /** Where the control plane's GC probe (soak-gc-probe.cjs) appends the heap in use after a full GC. */
   readonly gcFile: string;
+  /** Where the GC probe writes a heap snapshot when a file named `take` appears (soak-gc-probe.cjs). */
+  readonly snapshotDir: string;
 
   constructor(workDir: string) {
     if (!existsSync(COMPILED_MAIN)) throw new Error(`${COMPILED_MAIN} is missing: run npm run build first (npm run soak does)`);
     this.gcFile = join(workDir, 'gc-samples.jsonl');
+    this.snapshotDir = join(workDir, 'heap-snapshots');
+    mkdirSync(this.snapshotDir, { recursive: true });
     this.mesh = new LocalMesh({
       workDir, ports: 'free', controlPlaneMain: COMPILED_MAIN,
-      controlPlaneNodeArgs: ['--expose-gc', '--require', GC_PROBE], controlPlaneEnv: { LANEWAY_SOAK_GC_FILE: this.gcFile },
+      controlPlaneNodeArgs: ['--expose-gc', '--require', GC_PROBE], controlPlaneEnv: { LANEWAY_SOAK_GC_FILE: this.gcFile, LANEWAY_SOAK_SNAPSHOT_DIR: this.snapshotDir },
     });
   }
 

@@ -3,7 +3,7 @@
 // the REST API, control-plane restarts (SIGTERM and SIGKILL, same data directory) and an ingress
 // Envoy restart; reports failed requests (the test's own doing or not), memory slopes and xDS
 // versions across reconnects to test/bench/results/soak-<date>.md. Not part of npm test.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -202,8 +202,10 @@ async function main(): Promise<void> {
     failed = !report.passed;
   } finally {
     await sm.stop();
-    if (!failed) rmSync(workDir, { recursive: true, force: true });
-    else console.log(`soak: logs kept in ${workDir}/logs`);
+    // Heap snapshots someone asked for (soak-gc-probe.cjs) are kept like a failed run's logs.
+    const snapshots = readdirSync(sm.snapshotDir).filter((f) => f.endsWith('.heapsnapshot'));
+    if (!failed && snapshots.length === 0) rmSync(workDir, { recursive: true, force: true });
+    else console.log(`soak: logs kept in ${workDir}/logs, ${snapshots.length} heap snapshot(s) in ${sm.snapshotDir}`);
   }
   process.exit(failed ? 1 : 0);
 }

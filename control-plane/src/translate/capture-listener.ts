@@ -21,17 +21,16 @@ import { HttpInspectorSchema } from '../envoy/generated/envoy/extensions/filters
 import { OriginalDstSchema } from '../envoy/generated/envoy/extensions/filters/listener/original_dst/v3/original_dst_pb.js';
 import { ConfigSchema as DirectResponseSchema } from '../envoy/generated/envoy/extensions/filters/network/direct_response/v3/config_pb.js';
 import { TcpProxySchema } from '../envoy/generated/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js';
-import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import type { MeshState } from '../model/types.js';
 import { HTTP_CONNECTION_MANAGER, httpConnectionManager } from './listener.js';
 import { CAPTURE_LISTENER, CAPTURE_ROUTE_CONFIG, PASSTHROUGH_CLUSTER, PASSTHROUGH_VIRTUAL_HOST } from './names.js';
 import type { ProxyTarget } from './proxy.js';
+import { HTTP_PROTOCOL_OPTIONS, SAME_PROTOCOL_OPTIONS } from './upstream-protocol.js';
 
 const ORIGINAL_DST = 'envoy.filters.listener.original_dst';
 const HTTP_INSPECTOR = 'envoy.filters.listener.http_inspector';
 const TCP_PROXY = 'envoy.filters.network.tcp_proxy';
 const DIRECT_RESPONSE = 'envoy.filters.network.direct_response';
-const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 /** What http_inspector reports for HTTP/1.0, HTTP/1.1 and HTTP/2 prior knowledge (gRPC). */
 const HTTP_PROTOCOLS = ['http/1.0', 'http/1.1', 'h2c'];
 // A server-first protocol (MySQL, SMTP) sends nothing until the server greets: after this long
@@ -84,15 +83,12 @@ export function captureRouteConfig(outbound: RouteConfiguration): RouteConfigura
 
 /** Connects to each connection's original destination, speaking the protocol the app spoke. */
 export function passthroughCluster(): Cluster {
-  const sameProtocol = packAny(HttpProtocolOptionsSchema, {
-    upstreamProtocolOptions: { case: 'useDownstreamProtocolConfig', value: { httpProtocolOptions: {}, http2ProtocolOptions: {} } },
-  });
   return create(ClusterSchema, {
     name: PASSTHROUGH_CLUSTER,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.ORIGINAL_DST },
     lbPolicy: Cluster_LbPolicy.CLUSTER_PROVIDED,
     connectTimeout: { seconds: 1n },
-    typedExtensionProtocolOptions: { [HTTP_PROTOCOL_OPTIONS]: sameProtocol },
+    typedExtensionProtocolOptions: { [HTTP_PROTOCOL_OPTIONS]: SAME_PROTOCOL_OPTIONS },
   });
 }
 

@@ -11,28 +11,19 @@ import {
 } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { OutlierDetectionSchema } from '../envoy/generated/envoy/config/cluster/v3/outlier_detection_pb.js';
 import { HealthCheckSchema } from '../envoy/generated/envoy/config/core/v3/health_check_pb.js';
-import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
-import { packAny } from '../envoy/any.js';
 import { deepFreeze } from '../model/deep-freeze.js';
 import { adsConfigSource } from './config-source.js';
 import { loadAssignmentInit, needsDns } from './endpoint.js';
 import type { Instance } from './instances.js';
+import { HTTP1_OPTIONS, HTTP2_OPTIONS, HTTP_PROTOCOL_OPTIONS } from './upstream-protocol.js';
 
-const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+/** gRPC services speak HTTP/2 upstream, HTTP ones HTTP/1.1 (upstream-protocol.ts). */
+function protocolOptions(instance: Instance): Cluster['typedExtensionProtocolOptions'] {
+  return { [HTTP_PROTOCOL_OPTIONS]: instance.service.protocol === 'grpc' ? HTTP2_OPTIONS : HTTP1_OPTIONS };
+}
 
-/** gRPC upstreams speak HTTP/2 (cleartext, prior knowledge); HTTP ones keep Envoy's HTTP/1.1 default. */
 // The parts below are the same in every cluster that has them: created once and shared (messages
 // are values here, nobody edits one), as creating them is most of what building a cluster costs.
-const HTTP2_OPTIONS = packAny(HttpProtocolOptionsSchema, {
-  upstreamProtocolOptions: {
-    case: 'explicitHttpConfig',
-    value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } },
-  },
-});
-
-function protocolOptions(instance: Instance): Cluster['typedExtensionProtocolOptions'] {
-  return instance.service.protocol === 'grpc' ? { [HTTP_PROTOCOL_OPTIONS]: HTTP2_OPTIONS } : {};
-}
 
 // How fast a dead lane instance is noticed: a TCP connect check every second (also while the
 // cluster has seen no traffic, so a sidecar that has not called it yet knows), two failures to

@@ -9,11 +9,11 @@ import { packAny } from '../envoy/any.js';
 import { Cluster_DiscoveryType, ClusterSchema, type Cluster } from '../envoy/generated/envoy/config/cluster/v3/cluster_pb.js';
 import { OpenTelemetryConfigSchema } from '../envoy/generated/envoy/config/trace/v3/opentelemetry_pb.js';
 import type { CustomTagSchema } from '../envoy/generated/envoy/type/tracing/v3/custom_tag_pb.js';
-import { HttpProtocolOptionsSchema } from '../envoy/generated/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js';
 import { parseCollector } from '../model/validate-observe.js';
 import type { MeshState } from '../model/types.js';
 import { METADATA_NAMESPACE, SERVED_BY_KEY } from './names.js';
 import type { ProxyTarget } from './proxy.js';
+import { HTTP2_OPTIONS, HTTP_PROTOCOL_OPTIONS } from './upstream-protocol.js';
 
 /** The collector's cluster (no "~": not a service's instance). */
 export const OTLP_CLUSTER = 'laneway-otlp';
@@ -21,7 +21,6 @@ export const OTLP_CLUSTER = 'laneway-otlp';
 export const PROXY_LANE_ENV = 'LANEWAY_LANE';
 export const TAG = { lane: 'laneway.lane', service: 'laneway.service', proxyLane: 'laneway.proxy_lane', servedBy: 'laneway.served_by' } as const;
 const OPENTELEMETRY = 'envoy.tracers.opentelemetry';
-const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const EXPORT_TIMEOUT = { seconds: 1n };
 
 type CustomTagInit = MessageInitShape<typeof CustomTagSchema>;
@@ -60,12 +59,11 @@ export function routeTracing(state: MeshState, servedBy: string, fromEndpoint: b
 export function otlpCluster(state: MeshState): Cluster | undefined {
   const collector = state.settings.tracing && parseCollector(state.settings.tracing.collector);
   if (!collector) return undefined;
-  const http2 = packAny(HttpProtocolOptionsSchema, { upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } } });
   return create(ClusterSchema, {
     name: OTLP_CLUSTER,
     clusterDiscoveryType: { case: 'type', value: Cluster_DiscoveryType.STRICT_DNS },
     connectTimeout: { seconds: 1n },
-    typedExtensionProtocolOptions: { [HTTP_PROTOCOL_OPTIONS]: http2 },
+    typedExtensionProtocolOptions: { [HTTP_PROTOCOL_OPTIONS]: HTTP2_OPTIONS },
     loadAssignment: {
       clusterName: OTLP_CLUSTER,
       endpoints: [{ lbEndpoints: [{ hostIdentifier: { case: 'endpoint', value: { address: { address: { case: 'socketAddress', value: { address: collector.host, portSpecifier: { case: 'portValue', value: collector.port } } } } } } }] }],
