@@ -12,6 +12,8 @@ export interface MemorySample {
   heapMiB: number;
   /** Heap in use right after a full GC: the live heap (only on some samples). */
   liveHeapMiB?: number;
+  /** The live heap less V8's code spaces (compiled code): the data the control plane keeps. */
+  liveDataMiB?: number;
 }
 
 /** VmRSS of a live process, in MiB. */
@@ -26,16 +28,16 @@ async function heapUsedMiB(apiUrl: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? NaN) / 2 ** 20;
 }
 
-/** Asks the process's GC probe for a full GC and waits (up to 5 s) for the heap it then reports. */
-async function liveHeapMiB(pid: number, gcFile: string): Promise<number | undefined> {
+/** Asks the process's GC probe for a full GC and waits (up to 5 s) for the heap (and the code in it) it then reports. */
+async function liveHeap(pid: number, gcFile: string): Promise<{ liveHeapMiB: number; liveDataMiB: number } | undefined> {
   const since = Date.now();
   process.kill(pid, 'SIGUSR2');
   for (let waited = 0; waited < 5000; waited += 50) {
     await new Promise((r) => setTimeout(r, 50));
     if (!existsSync(gcFile)) continue;
-    const lines = readFileSync(gcFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; t: number; heapUsed: number });
+    const lines = readFileSync(gcFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; t: number; heapUsed: number; code: number });
     const answer = lines.filter((l) => l.pid === pid && l.t >= since).at(-1);
-    if (answer) return answer.heapUsed / 2 ** 20;
+    if (answer) return { liveHeapMiB: answer.heapUsed / 2 ** 20, liveDataMiB: (answer.heapUsed - answer.code) / 2 ** 20 };
   }
   return undefined;
 }
@@ -48,8 +50,8 @@ export async function sampleMemory(incarnation: number, pid: number, apiUrl: str
   try {
     const heapMiB = await heapUsedMiB(apiUrl);
     const sample: MemorySample = { incarnation, pid, t: Date.now(), rssMiB: rssMiB(pid), heapMiB };
-    const live = gcFile === undefined ? undefined : await liveHeapMiB(pid, gcFile);
-    return live === undefined ? sample : { ...sample, liveHeapMiB: live };
+    const live = gcFile === undefined ? undefined : await liveHeap(pid, gcFile);
+    return live === undefined ? sample : { ...sample, ...live };
   } catch {
     return undefined;
   }
@@ -81,8 +83,12 @@ export interface MemoryFit {
   heapSlope: number;
   liveFirst: number;
   liveLast: number;
-  /** Slope of the heap in use after a full GC: the leak measure. */
+  /** Slope of the heap in use after a full GC, compiled code included. */
   liveSlope: number;
+  liveDataFirst: number;
+  liveDataLast: number;
+  /** Slope of the live heap less compiled code: the leak measure. */
+  liveDataSlope: number;
 }
 
 /** Samples of a process's first `warmupMs` (start-up: JIT, caches, first snapshots) are left out. */
@@ -92,7 +98,7 @@ function steady(samples: readonly MemorySample[], warmupMs: number): MemorySampl
   return samples.filter((s) => s.t - started.get(s.incarnation)! >= warmupMs);
 }
 
-function fit(incarnation: number | 'all', all: readonly MemorySample[], key: 'rssMiB' | 'heapMiB' | 'liveHeapMiB'): number {
+function fit(incarnation: number | 'all', all: readonly MemorySample[], key: 'rssMiB' | 'heapMiB' | 'liveHeapMiB' | 'liveDataMiB'): number {
   const samples = all.filter((s) => s[key] !== undefined) as Array<MemorySample & Record<typeof key, number>>;
   if (incarnation !== 'all') return slope(samples.map((s) => [s.t / 60_000, s[key]] as const));
   // One slope for all processes, each with its own level: every process's samples centred on its own means.
@@ -122,5 +128,8 @@ export function memoryFits(samples: readonly MemorySample[], warmupMs: number): 
     liveFirst: own.find((s) => s.liveHeapMiB !== undefined)?.liveHeapMiB ?? NaN,
     liveLast: own.filter((s) => s.liveHeapMiB !== undefined).at(-1)?.liveHeapMiB ?? NaN,
     liveSlope: fit(incarnation, own, 'liveHeapMiB'),
+    liveDataFirst: own.find((s) => s.liveDataMiB !== undefined)?.liveDataMiB ?? NaN,
+    liveDataLast: own.filter((s) => s.liveDataMiB !== undefined).at(-1)?.liveDataMiB ?? NaN,
+    liveDataSlope: fit(incarnation, own, 'liveDataMiB'),
   }));
 }

@@ -46,18 +46,21 @@ test('a request is ok, the test\'s own doing, or unexpected', () => {
   assert.deepEqual(cases.map(([r]) => judge(r, t, ingressDown, 10_000)), cases.map(([, v]) => v));
 });
 
-test('memory slopes (RSS, heap in use, live heap after GC) per process and pooled, start-up left out', () => {
+test('memory slopes (RSS, heap in use, live heap after GC with and without compiled code) per process and pooled, start-up left out', () => {
   const samples: MemorySample[] = [];
-  // Process 1: 100 MiB + 1 MiB/min after a 200 MiB start-up spike, live heap (every 30 s) 15 + 0.2 MiB/min;
-  // process 2: 50 MiB + 1 MiB/min, heap and live heap flat.
-  const live = (s: number, v: number) => (s % 30 === 0 ? { liveHeapMiB: v } : {});
-  for (let s = 0; s <= 300; s += 5) samples.push({ incarnation: 1, pid: 11, t: s * 1000, rssMiB: s < 30 ? 300 : 100 + s / 60, heapMiB: 20 + s / 120, ...live(s, 15 + s / 300) });
-  for (let s = 0; s <= 300; s += 5) samples.push({ incarnation: 2, pid: 12, t: 400_000 + s * 1000, rssMiB: s < 30 ? 300 : 50 + s / 60, heapMiB: 20, ...live(s, 15) });
+  // Process 1: 100 MiB + 1 MiB/min after a 200 MiB start-up spike, live heap (every 30 s) 15 + 0.2 MiB/min,
+  // of which compiled code 5 + 0.1 MiB/min (live data heap 10 + 0.1 MiB/min);
+  // process 2: 50 MiB + 1 MiB/min, heap, live heap and live data heap flat.
+  const live = (s: number, heap: number, data: number) => (s % 30 === 0 ? { liveHeapMiB: heap, liveDataMiB: data } : {});
+  for (let s = 0; s <= 300; s += 5) samples.push({ incarnation: 1, pid: 11, t: s * 1000, rssMiB: s < 30 ? 300 : 100 + s / 60, heapMiB: 20 + s / 120, ...live(s, 15 + s / 300, 10 + s / 600) });
+  for (let s = 0; s <= 300; s += 5) samples.push({ incarnation: 2, pid: 12, t: 400_000 + s * 1000, rssMiB: s < 30 ? 300 : 50 + s / 60, heapMiB: 20, ...live(s, 15, 10) });
   const round = (v: number) => +v.toFixed(6);
-  const fits = memoryFits(samples, 30_000).map((f) => ({ ...f, rssSlope: round(f.rssSlope), heapSlope: round(f.heapSlope), liveSlope: round(f.liveSlope), minutes: +f.minutes.toFixed(3) }));
+  const fits = memoryFits(samples, 30_000).map((f) => ({
+    ...f, rssSlope: round(f.rssSlope), heapSlope: round(f.heapSlope), liveSlope: round(f.liveSlope), liveDataSlope: round(f.liveDataSlope), minutes: +f.minutes.toFixed(3),
+  }));
   assert.deepEqual(fits, [
-    { incarnation: 1, samples: 55, minutes: 4.5, rssFirst: 100.5, rssLast: 105, rssSlope: 1, heapSlope: 0.5, liveFirst: 15.1, liveLast: 16, liveSlope: 0.2 },
-    { incarnation: 2, samples: 55, minutes: 4.5, rssFirst: 50.5, rssLast: 55, rssSlope: 1, heapSlope: 0, liveFirst: 15, liveLast: 15, liveSlope: 0 },
-    { incarnation: 'all', samples: 110, minutes: 11.167, rssFirst: 100.5, rssLast: 55, rssSlope: 1, heapSlope: 0.25, liveFirst: 15.1, liveLast: 15, liveSlope: 0.1 },
+    { incarnation: 1, samples: 55, minutes: 4.5, rssFirst: 100.5, rssLast: 105, rssSlope: 1, heapSlope: 0.5, liveFirst: 15.1, liveLast: 16, liveSlope: 0.2, liveDataFirst: 10.05, liveDataLast: 10.5, liveDataSlope: 0.1 },
+    { incarnation: 2, samples: 55, minutes: 4.5, rssFirst: 50.5, rssLast: 55, rssSlope: 1, heapSlope: 0, liveFirst: 15, liveLast: 15, liveSlope: 0, liveDataFirst: 10, liveDataLast: 10, liveDataSlope: 0 },
+    { incarnation: 'all', samples: 110, minutes: 11.167, rssFirst: 100.5, rssLast: 55, rssSlope: 1, heapSlope: 0.25, liveFirst: 15.1, liveLast: 15, liveSlope: 0.1, liveDataFirst: 10.05, liveDataLast: 10, liveDataSlope: 0.05 },
   ]);
 });
