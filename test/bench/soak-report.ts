@@ -13,7 +13,7 @@ const WARMUP_MS = 30_000;
  * Flat memory: the live data heap (the heap after a full GC, less V8's compiled code) grows at most
  * this much per minute, pooled over processes. Code is left out because the JIT keeps compiling and
  * optimizing more of the program for many minutes (docs/soak.md: a heap-snapshot diff of a 20-minute
- * run put 0.60 of 0.66 MB of live-heap growth in compiled code); it is reported beside.
+ * run put 0.60 of 0.66 MB of live-heap growth in code, bytecode and JIT feedback); it is reported beside.
  */
 const FLAT_LIVE_DATA_MIB_PER_MIN = 0.1;
 
