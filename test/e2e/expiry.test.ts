@@ -44,7 +44,11 @@ describe('lane expiry through real Envoy sidecars', () => {
 
   test('a 2 s lane is routed, then is gone from the API and from Envoy routing', async (t) => {
     await createBriefLane('brief');
-    await waitFor('the lane to leave the API', async () => (await mesh.api('GET', '/v1/lanes/brief')).status === 404, 15000);
+    await waitFor('the lane to leave the API', async () => (await mesh.api('GET', '/v1/lanes/brief')).status === 404, 15000).catch((err: Error) => {
+      // What the control plane said about expiry, so a failure here can be told apart from a lost timer.
+      const said = readFileSync(mesh.controlPlane.logFile, 'utf8').split('\n').filter((l) => /expir/.test(l)).slice(-10);
+      throw new Error(`${err.message}; the control plane's log lines about expiry: ${said.join('\n') || 'none'}`);
+    });
     const ms = await waitForPath(mesh.ingressUrl, { 'x-lane': 'brief' }, ALL_STABLE, 10000);
     t.diagnostic(`expired lane routed to stable ${ms.toFixed(0)} ms after it left the API`);
     assert.deepEqual((await mesh.api('GET', '/v1/lanes')).body.items.map((l: { name: string }) => l.name), ['feature-x']);

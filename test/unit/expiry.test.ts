@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { waitFor } from '../../deploy/local/processes.js';
 import type { Lane } from '../../control-plane/src/model/types.js';
-import { LaneExpiry } from '../../control-plane/src/sources/expiry.js';
+import { LaneExpiry, SWEEP_RETRY_MS } from '../../control-plane/src/sources/expiry.js';
 import { FileStore } from '../../control-plane/src/sources/store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'laneway-expiry-'));
@@ -95,6 +95,28 @@ describe('LaneExpiry', () => {
       expiry.close();
     }
   });
+  test('a sweep whose store write fails is retried by itself, with no other write to the store (real clock)', async () => {
+    const store = await storeWith(freshDir(), []);
+    const { lines, logger } = recordingLogger();
+    // A fake of a full disk: the first delete is refused the way a failed journal append is (the
+    // real full disk is test/e2e/data-dir.test.ts); every later one reaches the real store.
+    const realDelete = store.deleteLane.bind(store);
+    let refusals = 1;
+    store.deleteLane = (name, preconditions) => (refusals-- > 0 ? Promise.reject(new Error('data directory /x: no space left on device')) : realDelete(name, preconditions));
+    const expiry = new LaneExpiry({ store, logger });
+    await expiry.start();
+    try {
+      await store.putLane(lane('short', new Date(Date.now() + 100).toISOString()));
+      await waitFor('the failed sweep to be logged', async () => lines.some((l) => l.level === 'error'), 5000);
+      assert.ok(Object.hasOwn(store.state().lanes, 'short'), 'the refused delete left the lane');
+      assert.match(lines.find((l) => l.level === 'error')!.message, new RegExp(`retrying in ${SWEEP_RETRY_MS} ms`));
+      await waitFor('the retry to remove the lane', async () => !Object.hasOwn(store.state().lanes, 'short'), SWEEP_RETRY_MS + 5000);
+      assert.equal(refusals, -1, 'one refused delete, then one that went through');
+    } finally {
+      expiry.close();
+    }
+  });
+
   test('after 300 random writes (TTLs set, renewed, cleared, lanes deleted) a sweep removes exactly the lanes due', async () => {
     const store = await storeWith(freshDir(), []);
     let now = NOW;

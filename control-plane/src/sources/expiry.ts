@@ -25,6 +25,11 @@ interface ExpiredLane {
 
 /** setTimeout's ceiling (about 24.8 days); later expiries are re-checked when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * A sweep that failed (a store write refused: disk full, data directory gone) is tried again this
+ * soon, not only at the next write: on an idle control plane there may be no next write.
+ */
+export const SWEEP_RETRY_MS = 1000;
 
 export class LaneExpiry {
   private readonly now: () => number;
@@ -32,6 +37,8 @@ export class LaneExpiry {
   private running: Promise<unknown> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private closed = false;
+  /** The last sweep failed: schedule() retries it after SWEEP_RETRY_MS. */
+  private failed = false;
   /** "lane@version" already reported as blocked, so a blocked lane is logged once, not every sweep. */
   private readonly reported = new Set<string>();
   /**
@@ -61,7 +68,16 @@ export class LaneExpiry {
   /** Removes every expired lane no other lane falls back to; returns the removed names. */
   sweep(): Promise<string[]> {
     const run = this.running.then(() => this.removeExpired());
-    this.running = run.catch((err: Error) => this.options.logger.error({ err }, 'lane expiry sweep failed; retrying at the next change'));
+    this.running = run.then(
+      () => {
+        this.failed = false;
+      },
+      (err: Error) => {
+        this.failed = true;
+        this.options.logger.error({ err }, `lane expiry sweep failed; retrying in ${SWEEP_RETRY_MS} ms`);
+        this.schedule();
+      },
+    );
     return run;
   }
 
@@ -152,6 +168,7 @@ export class LaneExpiry {
     const now = this.now();
     let next = Infinity;
     for (const at of this.expiries.values()) if (at > now && at < next) next = at;
+    if (this.failed) next = Math.min(next, now + SWEEP_RETRY_MS);
     if (this.closed || next === Infinity) return;
     this.timer = setTimeout(() => {
       this.sweep().then(() => this.schedule(), () => this.schedule());
