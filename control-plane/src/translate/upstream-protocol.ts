@@ -34,7 +34,8 @@ export const HTTP1_OPTIONS: Any = packAny(HttpProtocolOptionsSchema, {
 
 /**
  * gRPC services and the OTLP collector: HTTP/2 (cleartext, prior knowledge). No idle timeout: an
- * HTTP/2 server ends a connection with GOAWAY, which tells Envoy which streams it never took.
+ * HTTP/2 server announces the end of a connection with GOAWAY before closing it, so Envoy stops
+ * opening streams on it (ADR 0018).
  */
 export const HTTP2_OPTIONS: Any = packAny(HttpProtocolOptionsSchema, {
   upstreamProtocolOptions: { case: 'explicitHttpConfig', value: { protocolConfig: { case: 'http2ProtocolOptions', value: {} } } },
